@@ -1,0 +1,385 @@
+"""The grading process's side of the sandbox: a pool of warm workers and the re-run logic.
+
+`Sandbox.execute(job)` returns an `Execution`: what happened to every cell and every probe.
+When a child dies or is killed part-way (an infinite loop in C code, `os._exit`, a crash), the
+cell or probe it died in is recorded with the reason and the job is run again without it, so
+the rest of the notebook is still graded. Everything the child sent is decoded here with the
+pickle-free codec; nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from . import codec
+from .limits import Limits
+from .protocol import Frame, ProtocolError, read_frame, write_frame
+
+CellStatus = Literal["ok", "error", "timeout", "crashed", "skipped", "not_run"]
+ProbeStatus = Literal["ok", "error", "timeout", "crashed", "missing", "not_callable", "unreadable", "not_run"]
+
+MAX_ATTEMPTS = 4
+DEFAULT_PRELOAD = ("numpy", "torch", "sympy")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One question put to the student's code, answered with plain data.
+
+    kind "call": call `name(*args, **kwargs)`; "variable": read `name`; "script": run trusted
+    `source` (which defines `probe(ns, *args, **kwargs)`) against the student's namespace `ns`.
+    `forbid` lists dotted library functions whose use during this probe is recorded.
+    """
+
+    id: str
+    kind: Literal["call", "variable", "script"]
+    name: str = ""
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    forbid: tuple[str, ...] = ()
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    cells: tuple[tuple[int, str], ...]  # (cell index in the notebook, Python source)
+    probes: tuple[Probe, ...] = ()
+    seed: int = 0
+    limits: Limits = Limits()
+    hide: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    type: str
+    message: str
+    traceback: str
+
+
+@dataclass(frozen=True)
+class CellRun:
+    index: int
+    status: CellStatus
+    seconds: float = 0.0
+    error: ErrorInfo | None = None
+    reason: str = ""  # why a cell crashed or was skipped (killed, process ended, …)
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    id: str
+    status: ProbeStatus
+    value: Any = None
+    seconds: float = 0.0
+    error: ErrorInfo | None = None
+    reason: str = ""
+    forbidden_used: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Output:
+    text: str
+    bytes: int
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Execution:
+    cells: dict[int, CellRun]
+    probes: dict[str, ProbeRun]
+    stdout: Output
+    stderr: Output
+    attempts: int
+    wall: float  # seconds across attempts, fork to reap
+    student_seconds: float  # time inside the student's cells and probes (last attempt)
+    level: str
+    notes: tuple[str, ...] = ()
+
+    def first_error(self) -> CellRun | None:
+        for index in sorted(self.cells):
+            if self.cells[index].status in ("error", "timeout", "crashed"):
+                return self.cells[index]
+        return None
+
+
+def _error(data: Any) -> ErrorInfo | None:
+    if not isinstance(data, dict):
+        return None
+    return ErrorInfo(str(data.get("type", ""))[:100], str(data.get("message", ""))[:2000],
+                     str(data.get("traceback", ""))[:10000])
+
+
+def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[dict[str, Any], list[bytes]]:
+    blobs: list[bytes] = []
+    probes = []
+    for probe in job.probes:
+        args_tree, args_blobs = codec.encode(tuple(probe.args))
+        kwargs_tree, kwargs_blobs = codec.encode(dict(probe.kwargs))
+        args_tree = _offset(args_tree, len(blobs))
+        blobs += args_blobs
+        kwargs_tree = _offset(kwargs_tree, len(blobs))
+        blobs += kwargs_blobs
+        probes.append({"id": probe.id, "kind": probe.kind, "name": probe.name, "args": args_tree,
+                       "kwargs": kwargs_tree, "source": probe.source, "forbid": list(probe.forbid),
+                       "timeout": probe.timeout, "skip": probe.id in skip_probes})
+    header = {
+        "cmd": "run",
+        "cells": [{"index": i, "source": src, "skip": i in skip_cells} for i, src in job.cells],
+        "probes": probes,
+        "seed": job.seed,
+        "limits": job.limits.to_json(),
+        "hide": list(job.hide),
+    }
+    return header, blobs
+
+
+def _offset(tree: Any, by: int) -> Any:
+    if by == 0:
+        return tree
+    if isinstance(tree, list):
+        return [_offset(v, by) for v in tree]
+    if isinstance(tree, dict):
+        if "$nd" in tree:
+            return dict(tree, **{"$nd": tree["$nd"] + by})
+        return {k: _offset(v, by) for k, v in tree.items()}
+    return tree
+
+
+class WorkerDied(Exception):
+    """The worker process ended or broke its protocol (it is restarted)."""
+
+
+class _Worker:
+    def __init__(self, slot: int, preload: tuple[str, ...], isolation: str | None) -> None:
+        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   GRADER_WORKER_SLOT=str(slot), PYTHONDONTWRITEBYTECODE="1")
+        if isolation:
+            env["GRADER_ISOLATION"] = isolation
+        self.proc = subprocess.Popen([sys.executable, "-m", "grader.sandbox.worker", *preload],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                     stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL)
+        self.ready: dict[str, Any] | None = None
+
+    def _wait_ready(self) -> dict[str, Any]:
+        if self.ready is None:
+            try:
+                self.ready = read_frame(self.proc.stdout.fileno()).header  # type: ignore[union-attr]
+            except (EOFError, ProtocolError, OSError) as exc:
+                raise WorkerDied(f"worker failed to start: {exc}") from None
+        return self.ready
+
+    def run(self, header: dict[str, Any], blobs: list[bytes]) -> Frame:
+        self._wait_ready()
+        try:
+            write_frame(self.proc.stdin.fileno(), header, blobs)  # type: ignore[union-attr]
+            return read_frame(self.proc.stdout.fileno())  # type: ignore[union-attr]
+        except (EOFError, ProtocolError, OSError, BrokenPipeError) as exc:
+            raise WorkerDied(str(exc)) from None
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout=2)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Sandbox:
+    """A pool of warm workers; `execute` is safe to call from several threads at once."""
+
+    def __init__(self, workers: int = 1, preload: tuple[str, ...] = DEFAULT_PRELOAD,
+                 isolation: str | None = None) -> None:
+        self.preload = preload
+        self.isolation = isolation
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        for slot in range(max(1, workers)):
+            worker = _Worker(slot, preload, isolation)
+            self._all.append(worker)
+            self._idle.put(worker)
+
+    @property
+    def level(self) -> str:
+        worker = self._idle.get()
+        try:
+            return str(worker._wait_ready().get("level", "basic"))
+        finally:
+            self._idle.put(worker)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._all:
+                worker.close()
+            self._all.clear()
+
+    def _run_once(self, header: dict[str, Any], blobs: list[bytes]) -> Frame:
+        worker = self._idle.get()
+        try:
+            return worker.run(header, blobs)
+        except WorkerDied:
+            # A fresh worker takes the slot; the caller decides whether to retry the job.
+            slot = self._all.index(worker) if worker in self._all else 0
+            worker.close()
+            replacement = _Worker(slot, self.preload, self.isolation)
+            with self._lock:
+                if worker in self._all:
+                    self._all[self._all.index(worker)] = replacement
+            worker = replacement
+            raise
+        finally:
+            self._idle.put(worker)
+
+    def execute(self, job: Job) -> Execution:
+        skip_cells: dict[int, CellRun] = {}
+        skip_probes: dict[str, ProbeRun] = {}
+        notes: list[str] = []
+        wall = 0.0
+        worker_deaths = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            header, blobs = _job_frame(job, set(skip_cells), set(skip_probes))
+            try:
+                frame = self._run_once(header, blobs)
+            except WorkerDied as exc:
+                worker_deaths += 1
+                if worker_deaths < 2:
+                    continue
+                notes.append(f"the grading worker stopped twice while running this notebook ({exc})")
+                return _abandoned(job, skip_cells, skip_probes, attempt, wall, notes)
+            wall += float(frame.header.get("wall", 0.0))
+            result = _collect(job, frame, skip_cells, skip_probes, attempt, wall, notes)
+            culprit = _culprit(frame.header)
+            if culprit is None or attempt >= MAX_ATTEMPTS:
+                return result
+            kind, ident, reason = culprit
+            if kind == "cell":
+                skip_cells[int(ident)] = CellRun(int(ident), "timeout" if "timeout" in reason else "crashed",
+                                                 reason=reason)
+            elif kind == "probe":
+                skip_probes[str(ident)] = ProbeRun(str(ident), "timeout" if "timeout" in reason else "crashed",
+                                                   reason=reason)
+            else:
+                return result
+
+
+def _culprit(header: dict[str, Any]) -> tuple[str, Any, str] | None:
+    """The cell or probe a child died in, if it did not finish: (kind, id, reason)."""
+    events = header.get("events", [])
+    if any(e.get("event") == "done" for e in events):
+        return None
+    exit_info = header.get("exit", {})
+    started: dict[str, Any] | None = None
+    for event in events:
+        name = event.get("event")
+        if name in ("cell_start", "probe_start"):
+            started = {"kind": name[:-6], "id": event.get("index", event.get("id"))}
+        elif name in ("cell_end", "probe_end"):
+            started = None
+    if started is None:
+        return ("setup", None, _reason(exit_info))
+    return (started["kind"], started["id"], _reason(exit_info))
+
+
+def _reason(exit_info: dict[str, Any]) -> str:
+    killed = exit_info.get("killed")
+    if killed in ("timeout", "notebook_timeout"):
+        return killed
+    if killed == "result_too_large":
+        return "result_too_large"
+    if killed == "protocol":
+        return "protocol"
+    if exit_info.get("signal"):
+        return f"signal:{exit_info['signal']}"
+    return f"exit:{exit_info.get('code')}"
+
+
+def _collect(job: Job, frame: Frame, skip_cells: dict[int, CellRun], skip_probes: dict[str, ProbeRun],
+             attempt: int, wall: float, notes: list[str]) -> Execution:
+    header = frame.header
+    cells: dict[int, CellRun] = dict(skip_cells)
+    probes: dict[str, ProbeRun] = dict(skip_probes)
+    student = 0.0
+    position = 0
+    for event in header.get("events", []):
+        count = len(event.get("blobs", []))
+        event_blobs = frame.blobs[position:position + count]
+        position += count
+        name = event.get("event")
+        if name == "cell_end":
+            index = int(event.get("index", -1))
+            seconds = float(event.get("seconds", 0.0))
+            student += seconds
+            cells[index] = CellRun(index, _cell_status(event.get("status")), seconds, _error(event.get("error")))
+        elif name == "probe_end":
+            ident = str(event.get("id"))
+            seconds = float(event.get("seconds", 0.0))
+            student += seconds
+            status = str(event.get("status"))
+            value: Any = None
+            if status == "ok":
+                try:
+                    value = codec.decode(event.get("value"), event_blobs)
+                except codec.CodecError as exc:
+                    status, value = "unreadable", str(exc)
+            elif status == "not_callable":
+                value = event.get("value")
+            probes[ident] = ProbeRun(ident, _probe_status(status), value, seconds, _error(event.get("error")),
+                                     forbidden_used=tuple(str(x) for x in event.get("forbidden_used", [])[:20]))
+        elif name == "setup_failed":
+            notes.append("the sandbox could not start: " + str((event.get("error") or {}).get("message", "")))
+    culprit = _culprit(header)
+    if culprit is not None and culprit[0] != "setup":
+        kind, ident, reason = culprit
+        if kind == "cell":
+            cells[int(ident)] = CellRun(int(ident), "timeout" if "timeout" in reason else "crashed", reason=reason)
+        else:
+            probes[str(ident)] = ProbeRun(str(ident), "timeout" if "timeout" in reason else "crashed", reason=reason)
+    for index, _ in job.cells:
+        cells.setdefault(index, CellRun(index, "not_run"))
+    for probe in job.probes:
+        probes.setdefault(probe.id, ProbeRun(probe.id, "not_run"))
+    out, err = header.get("stdout", {}), header.get("stderr", {})
+    return Execution(
+        cells=cells, probes=probes,
+        stdout=Output(str(out.get("text", "")), int(out.get("bytes", 0)), bool(out.get("truncated"))),
+        stderr=Output(str(err.get("text", "")), int(err.get("bytes", 0)), bool(err.get("truncated"))),
+        attempts=attempt, wall=wall, student_seconds=student, level=str(header.get("level", "")),
+        notes=tuple(notes),
+    )
+
+
+def _abandoned(job: Job, skip_cells: dict[int, CellRun], skip_probes: dict[str, ProbeRun], attempt: int,
+               wall: float, notes: list[str]) -> Execution:
+    cells = {i: skip_cells.get(i, CellRun(i, "not_run", reason="worker")) for i, _ in job.cells}
+    probes = {p.id: skip_probes.get(p.id, ProbeRun(p.id, "not_run", reason="worker")) for p in job.probes}
+    empty = Output("", 0, False)
+    return Execution(cells, probes, empty, empty, attempt, wall, 0.0, "", tuple(notes))
+
+
+def _cell_status(value: Any) -> CellStatus:
+    return value if value in ("ok", "error", "timeout") else "crashed"  # type: ignore[return-value]
+
+
+def _probe_status(value: Any) -> ProbeStatus:
+    allowed = ("ok", "error", "timeout", "missing", "not_callable", "unreadable")
+    return value if value in allowed else "crashed"  # type: ignore[return-value]
+
+
+__all__ = ["CellRun", "ErrorInfo", "Execution", "Job", "Limits", "Output", "Probe", "ProbeRun", "Sandbox",
+           "replace"]

@@ -1,0 +1,262 @@
+"""The warm worker: imports the heavy libraries once, then forks one sandboxed child per job.
+
+Started by the grading process as `python -m grader.sandbox.worker numpy torch …` with one
+BLAS/OpenMP thread, it talks frames on its stdin/stdout. For each job it forks, lets the child
+isolate itself and run the notebook, and supervises it: drains its output (keeping only the head
+and tail), enforces the hard deadlines per cell, per probe and per notebook, caps what comes
+back, kills whatever the child left behind, and reports every event in order. The worker never
+runs student code and never imports the reference package or an exercise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from typing import Any
+
+from . import child, isolation
+from .limits import Limits
+from .protocol import Frame, FrameBuffer, ProtocolError, read_frame, write_frame
+
+PIPE_CHUNK = 1 << 16
+
+
+class _Capture:
+    """Keeps the first and last bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.limit = limit
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.limit - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            del self.tail[: max(0, len(self.tail) - self.limit // 4)]
+
+    def to_json(self) -> dict[str, Any]:
+        omitted = self.total - len(self.head) - len(self.tail)
+        text = self.head.decode("utf-8", "replace")
+        if self.tail:
+            text += f"\n… [{omitted} bytes omitted] …\n" if omitted > 0 else ""
+            text += self.tail.decode("utf-8", "replace")
+        return {"text": text, "bytes": self.total, "truncated": omitted > 0}
+
+
+def keep_paths() -> tuple[str, ...]:
+    """What the child needs to keep seeing: the interpreter and its libraries."""
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                           os.path.dirname(os.__file__))}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry) and not isolation._holds_blocked_package(entry):
+            paths.add(os.path.realpath(entry))
+    return tuple(sorted(paths))
+
+
+def _alive_of(uid: int) -> list[int]:
+    """Live (non-zombie) processes owned by `uid`."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            pids.append(int(entry))
+    return pids
+
+
+def _sweep(uid: int | None) -> None:
+    """Under "full", kill every process of the child's uid that escaped its process group."""
+    if uid is None:
+        return
+    for _ in range(50):
+        alive = _alive_of(uid)
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.002)
+
+
+def supervise(job: Frame, level: str, keep: tuple[str, ...], slot: int) -> tuple[dict[str, Any], list[bytes]]:
+    limits = Limits.from_json(job.header["limits"])
+    hide = tuple(job.header.get("hide", ()))
+    workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
+    uid = isolation.SANDBOX_UID_BASE + slot if level == "full" else None
+    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir)
+    r_res, w_res = os.pipe()
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (r_res, r_out, r_err):
+                os.close(fd)
+            child.run(job, w_res, w_out, w_err, plan)
+        finally:
+            os._exit(70)
+    for fd in (w_res, w_out, w_err):
+        os.close(fd)
+
+    pidfd = os.pidfd_open(pid)
+    selector = selectors.DefaultSelector()
+    for fd in (r_res, r_out, r_err, pidfd):
+        selector.register(fd, selectors.EVENT_READ)
+    captures = {r_out: _Capture(limits.output_bytes), r_err: _Capture(limits.output_bytes)}
+    frames = FrameBuffer(max_blobs=limits.result_bytes)
+    events: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    current: dict[str, Any] | None = None
+    item_deadline = float("inf")
+    total_deadline = started + limits.notebook_seconds + limits.grace_seconds
+    exited_at: float | None = None
+    killed: str | None = None
+    during: dict[str, Any] | None = None
+
+    def kill(reason: str) -> None:
+        nonlocal killed, during
+        if killed is None:
+            killed, during = reason, current
+        try:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    while True:
+        now = time.monotonic()
+        if exited_at is not None and (len(selector.get_map()) == 0 or now > exited_at + 0.25):
+            break
+        wake = min(item_deadline, total_deadline, exited_at + 0.25 if exited_at is not None else float("inf"))
+        for key, _ in selector.select(max(0.0, wake - now)):
+            fd = key.fd
+            if fd == pidfd:
+                exited_at = time.monotonic()
+                selector.unregister(fd)
+                continue
+            try:
+                data = os.read(fd, PIPE_CHUNK)
+            except OSError:
+                data = b""
+            if not data:
+                selector.unregister(fd)
+                continue
+            if fd != r_res:
+                captures[fd].feed(data)
+                continue
+            try:
+                received = frames.feed(data)
+            except ProtocolError:
+                kill("protocol")
+                continue
+            if frames.total > limits.result_bytes:
+                kill("result_too_large")
+            for frame in received:
+                header = frame.header
+                header["t"] = time.monotonic() - started
+                events.append(header)
+                blobs.extend(frame.blobs)
+                event = header.get("event")
+                if event in ("cell_start", "probe_start"):
+                    budget = limits.cell_seconds if event == "cell_start" else _probe_budget(job, header, limits)
+                    current = {"kind": event[:-6], "id": header.get("index", header.get("id"))}
+                    item_deadline = time.monotonic() + budget + limits.grace_seconds
+                elif event in ("cell_end", "probe_end"):
+                    current, item_deadline = None, float("inf")
+        if exited_at is None:
+            now = time.monotonic()
+            if now >= total_deadline:
+                kill("notebook_timeout")
+            elif now >= item_deadline:
+                kill("timeout")
+
+    try:
+        os.killpg(pid, signal.SIGKILL)  # before reaping, while the pid cannot be reused
+    except (ProcessLookupError, PermissionError):
+        pass
+    _, status, usage = os.wait4(pid, 0)
+    _sweep(uid)
+    for fd in (r_res, r_out, r_err, pidfd):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    selector.close()
+    if level == "basic":
+        shutil.rmtree(workdir, ignore_errors=True)
+    code = os.waitstatus_to_exitcode(status)
+    response = {
+        "events": events,
+        "exit": {"code": code if code >= 0 else None, "signal": -code if code < 0 else None,
+                 "killed": killed, "during": during},
+        "stdout": captures[r_out].to_json(),
+        "stderr": captures[r_err].to_json(),
+        "wall": time.monotonic() - started,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+        "level": level,
+    }
+    return response, blobs
+
+
+def _probe_budget(job: Frame, header: dict[str, Any], limits: Limits) -> float:
+    for probe in job.header.get("probes", ()):
+        if probe.get("id") == header.get("id"):
+            return float(probe.get("timeout") or limits.probe_seconds)
+    return limits.probe_seconds
+
+
+def main(argv: list[str]) -> int:
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)  # a stray print must never corrupt the frame stream
+    preloaded = []
+    for name in argv:
+        try:
+            importlib.import_module(name)
+            preloaded.append(name)
+        except Exception:
+            pass
+    if "numpy" in sys.modules:
+        importlib.import_module("numpy.random")  # lazily loaded, and every child seeds it
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    level = os.environ.get("GRADER_ISOLATION") or isolation.detect()
+    keep = keep_paths()
+    slot = int(os.environ.get("GRADER_WORKER_SLOT", "0"))
+    write_frame(proto_out, {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid()})
+    while True:
+        try:
+            frame = read_frame(proto_in)
+        except EOFError:
+            return 0
+        if frame.header.get("cmd") != "run":
+            return 0
+        header, blobs = supervise(frame, level, keep, slot)
+        write_frame(proto_out, header, blobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
