@@ -1,0 +1,88 @@
+"""A spec made ready to check against: its vocabulary, the teacher's expressions read by the
+same reader as students' answers, and sample points with the expected values there.
+
+Everything here is computed from the exercise (trusted) only, so it may be done once in the
+grading process and shared by every forked check.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Final
+
+import sympy as sp
+
+from .errors import AnswerFormatError, SpecError
+from .numeric import Sample, Values, draw_samples, evaluate_all
+from .parse import parse_condition, parse_python
+from .spec import DerivationSpec, Misconception
+from .vocab import KNOWN_FUNCTIONS, Vocabulary
+
+__all__ = ["CompiledSpec", "compile_spec"]
+
+_CACHE: Final[dict[str, CompiledSpec]] = {}
+_CACHE_SIZE: Final = 256
+_ARG: Final = sp.Symbol("u")
+
+
+@dataclass(frozen=True)
+class CompiledSpec:
+    spec: DerivationSpec
+    vocab: Vocabulary
+    expected: sp.Expr
+    misconceptions: tuple[tuple[Misconception, sp.Expr], ...]
+    samples: Sample
+    expected_values: Values
+    misconception_values: tuple[Values, ...]
+    chain_values: tuple[tuple[str, Values], ...]
+    """Expected values with one abstract f' replaced by 1 (the "missing chain factor" probe)."""
+
+
+def _read(spec: DerivationSpec, text: str, vocab: Vocabulary, what: str) -> sp.Expr:
+    try:
+        return parse_python(text, vocab).expr
+    except AnswerFormatError as exc:
+        raise SpecError(f"{spec.id}: {what} {text!r} does not parse: {exc.text('en')}") from None
+
+
+def compile_spec(spec: DerivationSpec) -> CompiledSpec:
+    """Read and sample ``spec`` (cached by value: equal specs share one compilation)."""
+    key = repr(spec)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    unknown = set(spec.functions) - KNOWN_FUNCTIONS
+    if unknown:
+        raise SpecError(f"{spec.id}: unknown functions {sorted(unknown)}")
+    vocab = Vocabulary.base(spec)
+    for definition in spec.definitions:
+        vocab = vocab.with_definition(
+            definition.name, _read(spec, definition.expression, vocab, "definition")
+        )
+    expected = _read(spec, spec.expected, vocab, "expected answer")
+    misconceptions = tuple(
+        (m, _read(spec, m.answer, vocab, f"misconception {m.id}")) for m in spec.misconceptions
+    )
+    try:
+        constraints = tuple(parse_condition(c, vocab) for c in spec.constraints)
+    except AnswerFormatError as exc:
+        raise SpecError(f"{spec.id}: constraint does not parse: {exc.text('en')}") from None
+    # A seed from the id keeps a spec's points (and so its witnesses) the same on every run.
+    seed = zlib.crc32(spec.id.encode())
+    samples = draw_samples(spec, vocab, constraints, seed)
+    expected_values = evaluate_all(expected, samples)
+    misconception_values = tuple(evaluate_all(m, samples) for _, m in misconceptions)
+    chain_values = tuple(
+        (name, evaluate_all(expected.replace(prime, sp.Lambda(_ARG, sp.S.One)), samples))
+        for name, (_, prime) in vocab.abstract.items()
+        if expected.has(prime)
+    )
+    compiled = CompiledSpec(
+        spec, vocab, expected, misconceptions, samples, expected_values, misconception_values,
+        chain_values,
+    )
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = compiled
+    return compiled
