@@ -56,8 +56,11 @@ def as_tensor(x: ArrayLike, dtype: torch.dtype | None = DTYPE) -> torch.Tensor:
     """
     if isinstance(x, torch.Tensor):
         return x.to(device=device(), dtype=dtype if dtype is not None else x.dtype)
-    # Torch refuses numpy views with negative strides (x[::-1]); a contiguous copy is accepted.
-    array = np.ascontiguousarray(x)
+    array = np.asarray(x)
+    if not array.flags.c_contiguous:
+        # Torch refuses numpy views with negative strides (x[::-1]); a contiguous copy is
+        # accepted. (np.ascontiguousarray would also turn a 0-d scalar into shape (1,).)
+        array = array.copy()
     return torch.as_tensor(array, device=device(), dtype=dtype)
 
 
