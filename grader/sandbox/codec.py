@@ -70,7 +70,7 @@ class _Encoder:
         if self.array_bytes > MAX_ARRAY_BYTES:
             return {"$big": f"arrays larger than {MAX_ARRAY_BYTES // (1024 * 1024)} MiB"}
         buf = io.BytesIO()
-        np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        np.lib.format.write_array(buf, arr if arr.flags.c_contiguous else arr.copy(order="C"), allow_pickle=False)
         self.blobs.append(buf.getvalue())
         tag: dict[str, Any] = {"$nd": len(self.blobs) - 1}
         tag.update({k: True for k, v in flags.items() if v})

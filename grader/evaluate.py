@@ -1,0 +1,184 @@
+"""Judging the child's answers: from probe outcomes and expected values to test results.
+
+Everything here runs in the grading process on plain data. A probe that did not return (the
+function is missing, raised, timed out, took the process down) becomes a failed test whose
+message says what happened and where; a returned value goes through the test's checks; a failure
+that matches a known wrong implementation gets that misconception's hint.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from .checks import Close, Failure, describe
+from .exercise import UNSET
+from .i18n import Text, t
+from .plan import PlannedCase, PlannedTask, PlannedTest
+from .results import TaskResult, TestResult
+from .sandbox import CellRun, Execution, ProbeRun
+
+
+@dataclass(frozen=True)
+class NotebookFacts:
+    """What evaluation needs to know about the notebook beyond the probes."""
+
+    defined_in: dict[str, int]  # name -> index of the last cell that defines it
+    static_forbidden: dict[str, list[str]]  # task id -> forbidden names found in the source
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    ok: bool
+    error: bool = False  # the code did not return (exception, timeout, crash, missing)
+    summary: Text | None = None
+    detail: Text | None = None
+    got: Any = UNSET
+    traceback: str | None = None
+    misconception: tuple[str, Text] | None = None
+
+
+def why(reason: str) -> Text:
+    """Words for a crash reason recorded by the sandbox ("timeout", "signal:9", "exit:3", …)."""
+    kind, _, value = reason.partition(":")
+    if kind == "signal":
+        try:
+            name = signal.Signals(int(value)).name
+        except ValueError:
+            name = value
+        if name == "SIGXCPU":
+            return t("why.timeout")
+        return t("why.signal", name=name)
+    if kind == "exit":
+        return t("why.exit", code=value)
+    key = f"why.{kind}"
+    return t(key) if kind in ("timeout", "notebook_timeout", "result_too_large", "protocol", "worker") else \
+        Text.of(reason)
+
+
+def cell_why(run: CellRun) -> Text:
+    if run.status == "error" and run.error is not None:
+        return t("why.error", type=run.error.type)
+    if run.status == "timeout":
+        return t("why.timeout")
+    if run.status == "skipped":
+        return t("why.skipped")
+    return why(run.reason or "crashed")
+
+
+def _probe_failure(case: PlannedCase, run: ProbeRun, facts: NotebookFacts, execution: Execution,
+                   timeout: float) -> CaseOutcome:
+    """Why a probe gave no value: a value-free summary, and a detail quoting the actual call."""
+    name = case.probe.name
+    short = name if case.probe.kind == "variable" else f"{name}(…)"
+    full = case.call if len(case.call) < 300 else case.call[:300] + "…"
+
+    def both(key: str, **params: Any) -> tuple[Text, Text]:
+        return t(key, call=short, **params), t(key, call=full, **params)
+
+    if run.status == "missing":
+        cell = facts.defined_in.get(name)
+        cell_run = execution.cells.get(cell) if cell is not None else None
+        if cell is not None and cell_run is not None and cell_run.status != "ok":
+            text = t("probe.missing_after_error", name=name, cell=cell + 1, why=cell_why(cell_run))
+        else:
+            text = t("probe.missing", name=name)
+        return CaseOutcome(False, True, text)
+    if run.status == "not_callable":
+        kind = run.value.get("$type", "value") if isinstance(run.value, dict) else "value"
+        return CaseOutcome(False, True, t("probe.not_callable", name=name, type=kind))
+    if run.status == "error" and run.error is not None:
+        err = run.error
+        if err.type == "TypeError" and "argument" in err.message and f"{name}()" in err.message:
+            summary, detail = both("probe.signature", name=name, message=err.message[:300])
+        else:
+            summary, detail = both("probe.error", type=err.type, message=err.message[:500])
+        return CaseOutcome(False, True, summary, detail, traceback=err.traceback)
+    if run.status == "timeout":
+        summary, detail = both("probe.timeout", seconds=timeout)
+    elif run.status == "crashed":
+        summary, detail = both("probe.crashed", why=why(run.reason))
+    elif run.status == "unreadable":
+        summary, detail = both("probe.unreadable", why=str(run.value))
+    else:
+        summary, detail = t("probe.not_run"), None
+    return CaseOutcome(False, True, summary, detail)
+
+
+def _misconception(case: PlannedCase, got: Any) -> tuple[str, Text] | None:
+    for m in case.misconceptions:
+        try:
+            output = m.output()
+        except Exception:
+            continue
+        if output is UNSET:
+            continue
+        try:
+            if Close(rtol=m.rtol, atol=m.atol).evaluate(got, output) is None:
+                return (m.id, m.hint)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def judge_case(test: PlannedTest, case: PlannedCase, run: ProbeRun, facts: NotebookFacts,
+               execution: Execution, probe_seconds: float) -> CaseOutcome:
+    if run.status != "ok":
+        return _probe_failure(case, run, facts, execution, case.probe.timeout or probe_seconds)
+    got = run.value
+    if isinstance(got, dict) and set(got) == {"sympy"} and case.probe.kind == "variable":
+        got = got["sympy"]
+    for check in test.checks:
+        try:
+            failure: Failure | None = check.evaluate(got, case.expected, case.probe.args)
+        except (TypeError, ValueError) as exc:
+            failure = Failure(Text.of(f"could not compare the result: {exc}"))
+        if failure is not None:
+            return CaseOutcome(False, False, failure.summary, failure.detail, got,
+                               misconception=_misconception(case, got))
+    return CaseOutcome(True, got=got)
+
+
+def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execution: Execution,
+               probe_seconds: float) -> TestResult:
+    forbidden = list(facts.static_forbidden.get(task.id, []))
+    outcomes: list[tuple[PlannedCase, CaseOutcome]] = []
+    for case in test.cases:
+        run = execution.probes.get(case.probe.id) or ProbeRun(case.probe.id, "not_run")
+        for name in run.forbidden_used:
+            if name not in forbidden:
+                forbidden.append(name)
+        outcomes.append((case, judge_case(test, case, run, facts, execution, probe_seconds)))
+
+    passed = any(o.ok for _, o in outcomes) if test.require == "any" else all(o.ok for _, o in outcomes)
+    common = dict(name=test.name, max_score=test.points, visibility=test.visibility, public=test.public,
+                  title=test.title, source=test.source)
+    if forbidden:
+        text = t("probe.forbidden", name=task.target, apis=", ".join(f"`{f}`" for f in forbidden))
+        return TestResult(status="failed", score=0.0, message=text, summary=text, misconception="forbidden_api",
+                          **common)
+    if passed:
+        return TestResult(status="passed", score=test.points, message=Text("", ""), **common)
+    case, outcome = next((c, o) for c, o in outcomes if not o.ok)
+    # The summary quotes no input or value (hidden tests show only it); the message adds them.
+    summary = outcome.summary or Text("", "")
+    if case.label is not None:
+        summary = Text("On ", "Con ") + case.label + Text(": ", ": ") + summary
+    message = summary if outcome.detail is None else summary + Text(" — ", " — ") + outcome.detail
+    hint, misconception = test.hint, None
+    if outcome.misconception is not None:
+        misconception, hint = outcome.misconception
+    expected = None if case.expected is UNSET else describe(case.expected)
+    return TestResult(
+        status="error" if outcome.error else "failed", score=0.0, message=message, summary=summary,
+        input=case.call, expected=expected, got=None if outcome.got is UNSET else describe(outcome.got),
+        hint=hint, traceback=outcome.traceback, misconception=misconception, **common)
+
+
+def evaluate(tasks: tuple[PlannedTask, ...], execution: Execution, facts: NotebookFacts,
+             probe_seconds: float) -> tuple[TaskResult, ...]:
+    return tuple(
+        TaskResult(task.id, task.title, task.kind,
+                   tuple(judge_test(task, test, facts, execution, probe_seconds) for test in task.tests))
+        for task in tasks)

@@ -1,0 +1,150 @@
+"""How an exercise is described: tasks, tests, cases, checks, hints.
+
+An exercise folder holds an `exercise.py` that builds one `Exercise`. This module is the whole
+authoring vocabulary; `grader.plan` turns it into the probes for one student and the expected
+values, `grader.evaluate` turns the child's answers into results.
+
+A test calls the student's function (or reads a variable, or runs a short trusted script
+against the student's namespace) on each of its cases; the expected value comes from the
+task's reference implementation, computed in the grading process. Cases are fixed or drawn
+from a generator seeded per student and exercise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .checks import Check, Close
+from .i18n import Text
+from .sandbox.limits import Limits
+
+ProbeKind = Literal["call", "variable", "script"]
+Visibility = Literal["score", "message", "traceback", "source"]
+VISIBILITIES: tuple[str, ...] = ("score", "message", "traceback", "source")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of arguments. `label` describes the input in words (shown even for hidden tests)."""
+
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    label: Text | None = None
+    expected: Any = UNSET  # overrides the reference for this case
+
+
+CaseSource = Sequence[Case] | Callable[[np.random.Generator], Sequence[Case]]
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A known wrong implementation: when a student's output matches it, its hint is shown."""
+
+    id: str
+    compute: Callable[..., Any]
+    hint: Text
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+
+@dataclass(frozen=True)
+class Test:
+    name: str
+    points: float
+    cases: CaseSource
+    checks: tuple[Check, ...] = (Close(),)
+    public: bool = False
+    title: Text | None = None
+    hint: Text | None = None
+    visibility: Visibility | None = None  # default: "traceback" when public, "message" when hidden
+    probe: ProbeKind = "call"
+    script: str | None = None  # for probe="script": defines probe(ns, *args, **kwargs)
+    expected: Callable[..., Any] | None = None  # overrides the task's reference
+    misconceptions: tuple[Misconception, ...] = ()
+    require: Literal["all", "any"] = "all"  # "any": e.g. a training run passes on one of several seeds
+    timeout: float | None = None
+
+    @property
+    def shown(self) -> Visibility:
+        if self.visibility is not None:
+            return self.visibility
+        return "traceback" if self.public else "message"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A graded unit: usually one function (`target`) the student writes, with its tests."""
+
+    id: str
+    title: Text
+    tests: tuple[Test, ...]
+    target: str = ""  # the function or variable name the tests probe
+    reference: Callable[..., Any] | None = None
+    forbid: tuple[str, ...] = ()  # dotted library functions the target must not use
+    signature: str = ""  # how the statement writes the call, e.g. "sigmoid(x)"
+    kind: str = "function"
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(test.points for test in self.tests))
+
+
+def FunctionTask(id: str, title: Text | dict[str, str] | str, function: str, tests: Sequence[Test], *,
+                 reference: Callable[..., Any] | None = None, forbid: Sequence[str] = (),
+                 signature: str = "") -> Task:
+    return Task(id=id, title=Text.of(title), tests=tuple(tests), target=function, reference=reference,
+                forbid=tuple(forbid), signature=signature or f"{function}(…)", kind="function")
+
+
+def NumericTask(id: str, title: Text | dict[str, str] | str, variable: str, expected: Any, points: float, *,
+                checks: tuple[Check, ...] = (Close(rtol=1e-6, atol=1e-9),), public: bool = False,
+                hint: Text | None = None) -> Task:
+    test = Test(name="value", points=points, cases=[Case(expected=expected)], checks=checks, public=public,
+                hint=hint, probe="variable")
+    return Task(id=id, title=Text.of(title), tests=(test,), target=variable, kind="numeric")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    version: str
+    title: Text
+    tasks: tuple[Task, ...]
+    limits: Limits = Limits()
+    requires: tuple[str, ...] = ("numpy",)  # modules the student's notebook is expected to import
+    path: str = ""  # the folder it was loaded from
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(task.max_score for task in self.tasks))
+
+    def task(self, task_id: str) -> Task:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)
+
+
+def random_arrays(shapes: Sequence[tuple[int, ...]], low: float = -5.0, high: float = 5.0,
+                  label: Text | None = None) -> Callable[[np.random.Generator], list[Case]]:
+    """Cases of one float64 array argument per shape, uniform in [low, high)."""
+
+    def make(rng: np.random.Generator) -> list[Case]:
+        return [Case((rng.uniform(low, high, size=shape),),
+                     label=label or Text(f"x of shape {shape}, values in [{low:g}, {high:g})",
+                                         f"x de forma {shape}, valores en [{low:g}, {high:g})"))
+                for shape in shapes]
+
+    return make

@@ -1,0 +1,105 @@
+"""Grading one notebook: read → plan → run in the sandbox → evaluate → one `SubmissionResult`.
+
+Nothing a student's notebook does can make this raise: unreadable files, unknown exercises and
+every kind of execution failure come back as a result with status "error" or failed tests.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import GraderError
+from .evaluate import NotebookFacts, cell_why, evaluate
+from .exercise import Exercise
+from .i18n import Text, t
+from .notebook import StudentNotebook, defined_names
+from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
+from .results import CellIssue, SubmissionResult
+from .sandbox import Execution, Job, Sandbox
+from .sandbox.magics import neutralise
+from .static import forbidden_uses
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One notebook to grade and whom it belongs to."""
+
+    student: str
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def error_result(sub: Submission, reason: Text, exercise: Exercise | None = None, content_hash: str = "",
+                 exercise_id: str | None = None) -> SubmissionResult:
+    return SubmissionResult(
+        student=sub.student, file=str(sub.path), exercise=exercise.id if exercise else exercise_id,
+        exercise_version=exercise.version if exercise else None, status="error",
+        max_score=exercise.max_score if exercise else 0.0, error=t("submission.error", reason=reason),
+        content_hash=content_hash, meta=dict(sub.meta))
+
+
+def prepare_cells(notebook: StudentNotebook) -> tuple[tuple[tuple[int, str], ...], list[CellIssue]]:
+    cells, issues = [], []
+    for cell in notebook.code_cells:
+        clean = neutralise(cell.source)
+        for note in clean.neutralised:
+            issues.append(CellIssue(cell.index + 1, "neutralised",
+                                    t("cell.neutralised", cell=cell.index + 1, line=note.line, text=note.text)))
+        if not clean.skipped:
+            cells.append((cell.index, clean.source))
+    return tuple(cells), issues
+
+
+def _cell_issues(execution: Execution, limits_cell_seconds: float) -> list[CellIssue]:
+    issues = []
+    for index in sorted(execution.cells):
+        run = execution.cells[index]
+        if run.status == "error" and run.error is not None:
+            issues.append(CellIssue(index + 1, "error", t("cell.error", cell=index + 1, type=run.error.type,
+                                                           message=run.error.message[:500]), run.error.traceback))
+        elif run.status == "timeout":
+            issues.append(CellIssue(index + 1, "timeout", t("cell.timeout", cell=index + 1,
+                                                             seconds=limits_cell_seconds)))
+        elif run.status == "crashed":
+            issues.append(CellIssue(index + 1, "crashed", t("cell.crashed", cell=index + 1, why=cell_why(run))))
+    return issues
+
+
+def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise, tasks: tuple[PlannedTask, ...],
+                  sandbox: Sandbox, hide: tuple[str, ...] = ()) -> SubmissionResult:
+    started = time.perf_counter()
+    cells, issues = prepare_cells(notebook)
+    seed = student_seed(exercise.id, sub.student)
+    probes = tuple(case.probe for task in tasks for test in task.tests for case in test.cases)
+    execution = sandbox.execute(Job(cells=cells, probes=probes, seed=seed, limits=exercise.limits, hide=hide))
+    sources = [src for _, src in cells]
+    defined_in: dict[str, int] = {}
+    for index, source in cells:
+        for name in defined_names(source):
+            defined_in[name] = index
+    facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
+                                       for task in tasks if task.forbid})
+    task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
+    issues = _cell_issues(execution, exercise.limits.cell_seconds) + issues
+    issues.sort(key=lambda issue: issue.cell)
+    return SubmissionResult(
+        student=sub.student, file=str(sub.path), exercise=exercise.id, exercise_version=exercise.version,
+        status="graded", max_score=exercise.max_score, tasks=task_results, cell_issues=tuple(issues),
+        stdout=execution.stdout.text, content_hash=notebook.content_hash,
+        timings={"wall": round(time.perf_counter() - started, 4), "sandbox": round(execution.wall, 4),
+                 "student": round(execution.student_seconds, 4), "attempts": execution.attempts},
+        meta=dict(sub.meta, isolation=execution.level, notes=list(execution.notes)) if execution.notes
+        else dict(sub.meta, isolation=execution.level))
+
+
+def grade_notebook(sub: Submission, notebook: StudentNotebook, exercise: Exercise, sandbox: Sandbox, *,
+                   public_only: bool = False, cache: ExpectedCache | None = None,
+                   hide: tuple[str, ...] = ()) -> SubmissionResult:
+    try:
+        tasks = plan_exercise(exercise, student_seed(exercise.id, sub.student), public_only=public_only, cache=cache)
+    except GraderError:
+        raise
+    return grade_planned(sub, notebook, exercise, tasks, sandbox, hide)

@@ -1,0 +1,198 @@
+"""Bilingual text: every message a student or instructor reads exists in Spanish and English.
+
+Messages are built once, in both languages, as `Text` values; a report or export picks one.
+Templates live in `CATALOGUE` keyed by a dotted name; parameters that are themselves `Text`
+are rendered in the same language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Lang = Literal["en", "es"]
+LANGS: tuple[Lang, ...] = ("en", "es")
+
+
+@dataclass(frozen=True)
+class Text:
+    en: str
+    es: str
+
+    def __call__(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+    def __add__(self, other: Text | str) -> Text:
+        other = Text.of(other)
+        return Text(self.en + other.en, self.es + other.es)
+
+    def to_json(self) -> dict[str, str]:
+        return {"en": self.en, "es": self.es}
+
+    @staticmethod
+    def of(value: Text | str | dict[str, str] | None) -> Text:
+        if isinstance(value, Text):
+            return value
+        if value is None:
+            return Text("", "")
+        if isinstance(value, dict):
+            en = str(value.get("en", value.get("es", "")))
+            return Text(en, str(value.get("es", en)))
+        return Text(str(value), str(value))
+
+    @staticmethod
+    def join(parts: list[Text], sep: str = " ") -> Text:
+        return Text(sep.join(p.en for p in parts if p.en), sep.join(p.es for p in parts if p.es))
+
+
+def t(key: str, **params: Any) -> Text:
+    """The catalogue message `key` in both languages, formatted with `params`."""
+    entry = CATALOGUE[key]
+    rendered = {}
+    for lang in LANGS:
+        values = {k: (v(lang) if isinstance(v, Text) else v) for k, v in params.items()}
+        rendered[lang] = entry[lang].format(**values)
+    return Text(rendered["en"], rendered["es"])
+
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # Probe outcomes
+    "probe.missing": {
+        "en": "`{name}` is not defined in your notebook. Define it (with exactly this name) in a code cell.",
+        "es": "`{name}` no está definido en tu cuaderno. Defínelo (con exactamente este nombre) en una celda de código.",
+    },
+    "probe.missing_after_error": {
+        "en": "`{name}` is not available because cell {cell}, where it is defined, did not finish ({why}).",
+        "es": "`{name}` no está disponible porque la celda {cell}, donde se define, no terminó ({why}).",
+    },
+    "probe.not_callable": {
+        "en": "`{name}` should be a function, but it is a {type}.",
+        "es": "`{name}` debería ser una función, pero es un {type}.",
+    },
+    "probe.error": {
+        "en": "Calling `{call}` raised {type}: {message}",
+        "es": "Llamar a `{call}` lanzó {type}: {message}",
+    },
+    "probe.signature": {
+        "en": "Calling `{call}` failed: check that `{name}` takes the arguments the statement asks for ({message}).",
+        "es": "La llamada `{call}` falló: comprueba que `{name}` recibe los argumentos que pide el enunciado ({message}).",
+    },
+    "probe.timeout": {
+        "en": "`{call}` did not finish within {seconds:g} s (an endless loop, or far too much work).",
+        "es": "`{call}` no terminó en {seconds:g} s (un bucle sin fin, o demasiado trabajo).",
+    },
+    "probe.crashed": {
+        "en": "The process running your code ended while `{call}` was running ({why}).",
+        "es": "El proceso que ejecutaba tu código terminó mientras se ejecutaba `{call}` ({why}).",
+    },
+    "probe.unreadable": {
+        "en": "What `{call}` returned could not be read back ({why}).",
+        "es": "No se pudo leer lo que devolvió `{call}` ({why}).",
+    },
+    "probe.not_run": {
+        "en": "This test could not run because your notebook stopped the grader's process earlier.",
+        "es": "Esta prueba no pudo ejecutarse porque tu cuaderno detuvo antes el proceso de corrección.",
+    },
+    "probe.forbidden": {
+        "en": "`{name}` uses {apis}, which this task does not allow: write the computation yourself.",
+        "es": "`{name}` usa {apis}, que esta tarea no permite: escribe tú el cálculo.",
+    },
+    # Comparisons
+    "check.type": {
+        "en": "returned {got_type}, expected {expected_type}",
+        "es": "devolvió {got_type}, se esperaba {expected_type}",
+    },
+    "check.shape": {
+        "en": "returned shape {got}, expected shape {expected}",
+        "es": "devolvió forma {got}, se esperaba forma {expected}",
+    },
+    "check.dtype": {
+        "en": "returned values of type {got}, expected {expected} values",
+        "es": "devolvió valores de tipo {got}, se esperaban valores {expected}",
+    },
+    "check.length": {
+        "en": "returned {got} items, expected {expected}",
+        "es": "devolvió {got} elementos, se esperaban {expected}",
+    },
+    "check.keys": {
+        "en": "returned keys {got}, expected keys {expected}",
+        "es": "devolvió las claves {got}, se esperaban {expected}",
+    },
+    "check.values": {
+        "en": "values differ from the expected ones",
+        "es": "los valores no coinciden con los esperados",
+    },
+    "check.values_detail": {
+        "en": "{count} of {total} values differ; the largest difference is at {where}: got {got}, expected {expected}",
+        "es": "{count} de {total} valores difieren; la mayor diferencia está en {where}: se obtuvo {got}, se esperaba {expected}",
+    },
+    "check.nonfinite": {
+        "en": "the result contains nan or inf where a finite value was expected",
+        "es": "el resultado contiene nan o inf donde se esperaba un valor finito",
+    },
+    "check.nonfinite_detail": {
+        "en": "the result has {count} nan/inf value(s), first at {where}",
+        "es": "el resultado tiene {count} valor(es) nan/inf, el primero en {where}",
+    },
+    "check.sums_to": {
+        "en": "values along axis {axis} should sum to {target:g}",
+        "es": "los valores a lo largo del eje {axis} deberían sumar {target:g}",
+    },
+    "check.range": {
+        "en": "values should lie in [{low:g}, {high:g}]",
+        "es": "los valores deberían estar en [{low:g}, {high:g}]",
+    },
+    "check.equal": {
+        "en": "the result is not the expected one",
+        "es": "el resultado no es el esperado",
+    },
+    "check.opaque": {
+        "en": "returned an object of type {type}, which is not plain data",
+        "es": "devolvió un objeto de tipo {type}, que no son datos simples",
+    },
+    "check.too_big": {
+        "en": "returned something too large to check ({why})",
+        "es": "devolvió algo demasiado grande para comprobarlo ({why})",
+    },
+    "check.in_path": {"en": " (in {path})", "es": " (en {path})"},
+    # Cells and notebooks
+    "cell.error": {
+        "en": "Cell {cell} raised {type}: {message}",
+        "es": "La celda {cell} lanzó {type}: {message}",
+    },
+    "cell.timeout": {
+        "en": "Cell {cell} did not finish within {seconds:g} s and was stopped; the cells after it still ran.",
+        "es": "La celda {cell} no terminó en {seconds:g} s y se detuvo; las celdas siguientes sí se ejecutaron.",
+    },
+    "cell.crashed": {
+        "en": "Cell {cell} ended the process running it ({why}); it was skipped and the rest of the notebook re-run.",
+        "es": "La celda {cell} terminó el proceso que la ejecutaba ({why}); se omitió y se volvió a ejecutar el resto del cuaderno.",
+    },
+    "cell.neutralised": {
+        "en": "Cell {cell}, line {line}: `{text}` was skipped (shell commands and magics do not run when grading).",
+        "es": "Celda {cell}, línea {line}: `{text}` se omitió (los comandos de shell y las magias no se ejecutan al corregir).",
+    },
+    "why.timeout": {"en": "it ran out of time", "es": "se acabó su tiempo"},
+    "why.notebook_timeout": {"en": "the notebook ran out of time", "es": "se acabó el tiempo del cuaderno"},
+    "why.memory": {"en": "it ran out of memory", "es": "se quedó sin memoria"},
+    "why.exit": {"en": "the process exited with status {code}", "es": "el proceso terminó con estado {code}"},
+    "why.signal": {"en": "the process was killed by signal {name}", "es": "el proceso fue terminado por la señal {name}"},
+    "why.result_too_large": {"en": "it sent back too much data", "es": "devolvió demasiados datos"},
+    "why.protocol": {"en": "it wrote over the grader's channel", "es": "escribió sobre el canal del corrector"},
+    "why.error": {"en": "it raised {type}", "es": "lanzó {type}"},
+    "why.skipped": {"en": "it was skipped", "es": "se omitió"},
+    "why.worker": {"en": "the grading process stopped", "es": "el proceso de corrección se detuvo"},
+    # Submissions
+    "submission.error": {
+        "en": "This notebook could not be graded: {reason}",
+        "es": "Este cuaderno no se pudo corregir: {reason}",
+    },
+    "submission.unknown_exercise": {
+        "en": "the notebook does not say which exercise it is (metadata 'grader.exercise'); pass --exercise",
+        "es": "el cuaderno no indica de qué ejercicio es (metadatos 'grader.exercise'); usa --exercise",
+    },
+    "test.hidden_not_run": {
+        "en": "{count} hidden test(s) not run (they run when your instructor grades)",
+        "es": "{count} prueba(s) oculta(s) sin ejecutar (se ejecutan cuando tu profesor corrige)",
+    },
+}

@@ -1,0 +1,169 @@
+"""Reading a student's notebook: cells, tags and the exercise it names, without running anything.
+
+The JSON is parsed with `json` (size-capped) and only the fields grading needs are taken; older
+notebook formats are upgraded with nbformat's own converter. Outputs stored in the file are
+never used: a notebook is graded on what its code does when run top to bottom.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+MAX_NOTEBOOK_BYTES = 128 * 1024 * 1024
+MAX_CODE_CHARS = 2_000_000
+METADATA_KEY = "grader"
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int  # position among all cells, 0-based: what feedback calls "cell N+1"
+    kind: str  # "code" | "markdown" | "raw"
+    source: str
+    tags: tuple[str, ...] = ()
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentNotebook:
+    path: Path
+    cells: tuple[Cell, ...]
+    exercise_id: str | None
+    content_hash: str
+    metadata: dict[str, Any]
+
+    @property
+    def code_cells(self) -> tuple[Cell, ...]:
+        return tuple(c for c in self.cells if c.kind == "code")
+
+    def tagged(self, tag: str) -> Cell | None:
+        for cell in self.cells:
+            if tag in cell.tags or cell.id == tag:
+                return cell
+        return None
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _text(value: Any, where: str, path: Path) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    raise InputError(f"{where} is not text", path)
+
+
+def parse_notebook(data: bytes, path: Path) -> StudentNotebook:
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InputError(f"notebook is {len(data) // 2**20} MiB, over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit", path)
+    try:
+        raw = json.loads(data)
+    except RecursionError:
+        raise InputError("not a readable notebook: its JSON is nested too deeply", path) from None
+    except UnicodeDecodeError:
+        raise InputError("not a notebook: the file is not UTF-8 text (binary data?)", path) from None
+    except ValueError as exc:
+        raise InputError(f"not a notebook: invalid JSON ({exc})", path) from None
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        raise InputError("not a notebook: the JSON has no 'nbformat' field", path)
+    version = raw.get("nbformat")
+    if version == 3:
+        raw = _upgrade_v3(raw, path)
+    elif version != 4:
+        raise InputError(f"notebook format version {version!r} is not supported (4 expected; 3 is upgraded)", path)
+    cells_raw = raw.get("cells")
+    if not isinstance(cells_raw, list):
+        raise InputError("not a notebook: 'cells' is missing or not a list", path)
+    cells = []
+    code_chars = 0
+    for index, cell in enumerate(cells_raw):
+        if not isinstance(cell, dict):
+            raise InputError(f"cell {index + 1} is not an object", path)
+        kind = cell.get("cell_type")
+        if kind not in ("code", "markdown", "raw"):
+            raise InputError(f"cell {index + 1} has an unknown type {str(kind)[:40]!r}", path)
+        source = _text(cell.get("source", ""), f"cell {index + 1}'s source", path)
+        if kind == "code":
+            code_chars += len(source)
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        tags = metadata.get("tags", [])
+        tags = tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
+        cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
+        cells.append(Cell(index, kind, source, tags, cell_id))
+    if code_chars > MAX_CODE_CHARS:
+        raise InputError(f"the notebook holds {code_chars} characters of code, over the {MAX_CODE_CHARS} limit", path)
+    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    ours = metadata.get(METADATA_KEY) if isinstance(metadata.get(METADATA_KEY), dict) else {}
+    exercise = ours.get("exercise") if isinstance(ours.get("exercise"), str) else None
+    return StudentNotebook(path, tuple(cells), exercise, content_hash(data), ours)
+
+
+def _upgrade_v3(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    import nbformat
+
+    try:
+        return dict(nbformat.v4.upgrade(nbformat.from_dict(raw)))
+    except Exception as exc:
+        raise InputError(f"could not upgrade this version 3 notebook: {exc}", path) from None
+
+
+def read_notebook(path: Path) -> StudentNotebook:
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise InputError(f"notebook is {size // 2**20} MiB, over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit",
+                             path)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a notebook", path) from None
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)", path) from None
+    return parse_notebook(data, path)
+
+
+def defined_names(source: str) -> set[str]:
+    """Top-level names a cell binds (def, class, assignment, import): for 'defined in cell N'."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.add(sub.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+    return names
+
+
+def imported_modules(sources: list[str]) -> set[str]:
+    """Top-level modules the code imports anywhere (used to choose what workers preload)."""
+    found: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found

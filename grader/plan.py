@@ -1,0 +1,181 @@
+"""Turning an exercise into what one student's notebook will be asked, with the expected answers.
+
+A plan is plain data (`PlannedTask` → `PlannedTest` → `PlannedCase`): the probes to send to the
+child and, kept in the parent, the expected values computed by the reference implementations.
+The same plan can be written to a release bundle (public tests only) so that `grader check`
+needs neither the reference nor the hidden tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .checks import Check, Either, describe
+from .exercise import UNSET, Case, Exercise, Task, Test
+from .i18n import Text
+from .sandbox import Probe
+from .sandbox import codec
+
+
+@dataclass(frozen=True)
+class PlannedMisconception:
+    id: str
+    hint: Text
+    rtol: float
+    atol: float
+    value: Any = UNSET
+    thunk: Callable[[], Any] | None = None
+
+    def output(self) -> Any:
+        if self.value is not UNSET:
+            return self.value
+        return to_plain(self.thunk()) if self.thunk is not None else UNSET
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    probe: Probe
+    expected: Any
+    label: Text | None
+    call: str  # how the call reads in feedback, e.g. "sigmoid(array([0., 1.]))"
+    misconceptions: tuple[PlannedMisconception, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedTest:
+    name: str
+    title: Text | None
+    points: float
+    public: bool
+    visibility: str
+    hint: Text | None
+    checks: tuple[Check, ...]
+    require: str
+    cases: tuple[PlannedCase, ...]
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    id: str
+    title: Text
+    kind: str
+    target: str
+    forbid: tuple[str, ...]
+    tests: tuple[PlannedTest, ...]
+    hidden_tests: int = 0  # tests left out of this plan (e.g. hidden tests under `grader check`)
+
+
+def student_seed(exercise_id: str, student: str) -> int:
+    digest = hashlib.sha256(f"{exercise_id}\0{student}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def to_plain(value: Any) -> Any:
+    """Reference outputs as numpy/python data (tensors detached and moved to the CPU)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, Either):
+        return Either(tuple(to_plain(v) for v in value.options))
+    if isinstance(value, tuple):
+        return tuple(to_plain(v) for v in value)
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value
+
+
+class ExpectedCache:
+    """Reference outputs keyed by (exercise, task, test, input digest): shared across a batch."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self.hits += 1
+                return self._values[key]
+        value = to_plain(compute())
+        with self._lock:
+            self.misses += 1
+            self._values[key] = value
+        return value
+
+
+def _digest(case: Case) -> str:
+    tree, blobs = codec.encode((tuple(case.args), dict(case.kwargs)))
+    h = hashlib.sha1(json.dumps(tree, sort_keys=True).encode())
+    for blob in blobs:
+        h.update(blob)
+    return h.hexdigest()
+
+
+def _rng(seed: int, task: Task, test: Test) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(task.id.encode()), zlib.crc32(test.name.encode())])
+
+
+def _cases(seed: int, task: Task, test: Test) -> list[Case]:
+    source = test.cases
+    cases = list(source(_rng(seed, task, test)) if callable(source) else source)
+    if not cases:
+        raise ValueError(f"test {task.id}/{test.name} has no cases")
+    return cases
+
+
+def _call_text(target: str, case: Case) -> str:
+    parts = [describe(a, limit=6) for a in case.args]
+    parts += [f"{k}={describe(v, limit=6)}" for k, v in case.kwargs.items()]
+    return f"{target}({', '.join(parts)})"
+
+
+def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: ExpectedCache | None = None) -> PlannedTest:
+    cache = cache or ExpectedCache()
+    needs_expected = any(check.needs_expected for check in test.checks)
+    planned = []
+    for k, case in enumerate(_cases(seed, task, test)):
+        expected: Any = UNSET
+        if case.expected is not UNSET:
+            expected = to_plain(case.expected)
+        elif needs_expected:
+            fn = test.expected or task.reference
+            if fn is None:
+                raise ValueError(f"test {task.id}/{test.name} needs a reference or expected values")
+            key = f"{exercise.id}@{exercise.version}/{task.id}/{test.name}/{_digest(case)}"
+            expected = cache.get(key, lambda fn=fn, case=case: fn(*case.args, **case.kwargs))
+        misconceptions = tuple(
+            PlannedMisconception(m.id, m.hint, m.rtol, m.atol,
+                                 thunk=lambda m=m, case=case: m.compute(*case.args, **case.kwargs))
+            for m in test.misconceptions)
+        probe = Probe(id=f"{task.id}:{test.name}:{k}", kind=test.probe, name=task.target, args=tuple(case.args),
+                      kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout)
+        call = task.target if test.probe == "variable" else _call_text(task.target, case)
+        planned.append(PlannedCase(probe, expected, case.label, call, misconceptions))
+    return PlannedTest(name=test.name, title=test.title, points=float(test.points), public=test.public,
+                       visibility=test.shown, hint=test.hint, checks=test.checks, require=test.require,
+                       cases=tuple(planned), source=test.script)
+
+
+def plan_exercise(exercise: Exercise, seed: int, *, public_only: bool = False,
+                  cache: ExpectedCache | None = None) -> tuple[PlannedTask, ...]:
+    tasks = []
+    for task in exercise.tasks:
+        chosen = [t for t in task.tests if t.public or not public_only]
+        tests = tuple(plan_test(exercise, task, test, seed, cache) for test in chosen)
+        tasks.append(PlannedTask(task.id, task.title, task.kind, task.target, task.forbid, tests,
+                                 hidden_tests=len(task.tests) - len(chosen)))
+    return tuple(tasks)

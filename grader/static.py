@@ -1,0 +1,94 @@
+"""What a notebook's code says before it runs: forbidden library calls inside a function.
+
+A task may forbid APIs (autograd in a manual-backprop task, `torch.sigmoid` in `sigmoid`). This
+finds them from the source: module-level imports give each local name its dotted origin
+(`import torch.nn.functional as F`, `from scipy.special import expit`), then the target function's
+body — and the notebook's own helper functions it calls — is searched for attribute chains that
+resolve to a forbidden name. `Tensor.method` entries match any `.method(...)` call.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _aliases(trees: list[ast.Module]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        names[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        names[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _functions(trees: list[ast.Module]) -> dict[str, ast.AST]:
+    """Module-level functions and classes by name; a later definition wins, as when run in order."""
+    found: dict[str, ast.AST] = {}
+    for tree in trees:
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found[node.name] = node
+    return found
+
+
+def forbidden_uses(sources: Iterable[str], target: str, forbid: Iterable[str]) -> list[str]:
+    """Forbidden dotted names that `target` (or a notebook function it calls) uses."""
+    forbid = tuple(forbid)
+    if not forbid:
+        return []
+    trees = [t for t in (_parse(s) for s in sources) if t is not None]
+    aliases = _aliases(trees)
+    functions = _functions(trees)
+    methods = {f.rsplit(".", 1)[-1]: f for f in forbid if ".Tensor." in f or f.startswith("Tensor.")}
+    used: list[str] = []
+    seen: set[str] = set()
+    pending = [target]
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
+                pending.append(node.func.id)
+            if isinstance(node, (ast.Attribute, ast.Name)):
+                dotted = _dotted(node)
+                if dotted is None:
+                    continue
+                head, _, rest = dotted.partition(".")
+                origin = aliases.get(head)
+                full = f"{origin}.{rest}" if origin and rest else (origin or dotted)
+                for item in forbid:
+                    if (full == item or full.startswith(item + ".")) and item not in used:
+                        used.append(item)
+                if isinstance(node, ast.Attribute) and node.attr in methods and methods[node.attr] not in used:
+                    if not (origin and full.startswith(("numpy.", "math."))):
+                        used.append(methods[node.attr])
+    return used
