@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class Value:
     """A scalar node of a computational graph."""
 
-    __slots__ = ("data", "grad", "_children", "_backward", "op")
+    __slots__ = ("_backward", "_children", "data", "grad", "op")
 
     def __init__(self, data: float, children: tuple[Value, ...] = (), op: str = "") -> None:
         self.data = float(data)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 
 from reference.activations import activation, relu, relu_prime
-from reference.device import ArrayLike, DTYPE, as_tensor, cpu_generator, device
+from reference.device import DTYPE, ArrayLike, as_tensor, cpu_generator, device
 
 Layer = tuple[torch.Tensor, torch.Tensor]
 """(W, b) of one layer: W of shape (fan_in, fan_out), b of shape (fan_out,)."""
@@ -28,7 +29,7 @@ def init_mlp(sizes: Sequence[int], seed: int) -> list[Layer]:
     """
     generator = cpu_generator(seed)
     layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in pairwise(sizes):
         W = torch.randn(fan_in, fan_out, generator=generator, dtype=DTYPE) / fan_in**0.5
         layers.append((W.to(device()), torch.zeros(fan_out, dtype=DTYPE, device=device())))
     return layers
@@ -102,7 +103,7 @@ def mlp_loss_and_grads(
 
 def gradient_step(layers: Sequence[Layer], grads: Sequence[Layer], lr: float) -> list[Layer]:
     """New layers after one step of gradient descent, θ ← θ − lr·∇θ."""
-    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(layers, grads)]
+    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(layers, grads, strict=True)]
 
 
 def mlp_backward(X: ArrayLike, y: ArrayLike, params: Mapping[str, ArrayLike]) -> dict[str, torch.Tensor]:

@@ -129,11 +129,12 @@ def train_perceptron(X: ArrayLike, y: ArrayLike, lr: float = 1.0, epochs: int = 
     mistakes: list[int] = []
     for _ in range(epochs):
         count = 0
-        for x_n, y_n in zip(X, y):
+        for x_n, y_n in zip(X, y, strict=True):
             if perceptron_output(w, b, x_n) != y_n:
                 count += 1
                 w, b = perceptron_update(w, b, x_n, y_n, lr)
         mistakes.append(count)
         if count == 0:
             break
-    return PerceptronFit(w, b, converged=bool(mistakes) and mistakes[-1] == 0, epochs=len(mistakes), mistakes=tuple(mistakes))
+    converged = bool(mistakes) and mistakes[-1] == 0
+    return PerceptronFit(w, b, converged, epochs=len(mistakes), mistakes=tuple(mistakes))

@@ -47,7 +47,9 @@ def sgd_step(w: ArrayLike, g: ArrayLike, lr: float) -> torch.Tensor:
     return as_tensor(w) - lr * as_tensor(g)
 
 
-def momentum_step(w: ArrayLike, g: ArrayLike, v: ArrayLike, lr: float, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
+def momentum_step(
+    w: ArrayLike, g: ArrayLike, v: ArrayLike, lr: float, beta: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Course form: v ← beta·v − lr·g; w ← w + v. Returns (w, v); start from v = 0."""
     v = beta * as_tensor(v) - lr * as_tensor(g)
     return as_tensor(w) + v, v
@@ -166,9 +168,7 @@ def adam(
     return Optimizer(name, lambda w: (torch.zeros_like(w), torch.zeros_like(w), 0), step)
 
 
-def run(
-    optimizer: Optimizer, grad_fn: Callable[[torch.Tensor], ArrayLike], w0: ArrayLike, steps: int
-) -> torch.Tensor:
+def run(optimizer: Optimizer, grad_fn: Callable[[torch.Tensor], ArrayLike], w0: ArrayLike, steps: int) -> torch.Tensor:
     """The whole trajectory w_0, w_1, …, w_steps, shape (steps + 1, *w0.shape).
 
     ``grad_fn(w)`` returns the gradient at w (a tensor, an array or a list).

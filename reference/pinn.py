@@ -43,9 +43,7 @@ def _placement(model: Model) -> tuple[torch.dtype | None, torch.device | None]:
     return None, None
 
 
-def advection_loss_terms(
-    model: Model, X_r: ArrayLike, X_b: ArrayLike, X_0: ArrayLike, u: float = 1.0
-) -> AdvectionLoss:
+def advection_loss_terms(model: Model, X_r: ArrayLike, X_b: ArrayLike, X_0: ArrayLike, u: float = 1.0) -> AdvectionLoss:
     """The residual, boundary and initial terms of :func:`advection_loss`, separately."""
     dtype, dev = _placement(model)
     dtype = dtype or DTYPE

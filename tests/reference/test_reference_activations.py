@@ -106,7 +106,7 @@ def test_softmax_jacobian_matches_autograd(dev: torch.device, shape: tuple[int, 
     jacobian = act.softmax_jacobian(x)
     rows = x.reshape(-1, shape[-1])
     expected = torch.stack([torch.autograd.functional.jacobian(lambda r: torch.softmax(r, -1), r) for r in rows])
-    assert jacobian.shape == shape + (shape[-1],)
+    assert jacobian.shape == (*shape, shape[-1])
     assert_close(jacobian.reshape(expected.shape), expected, rtol=1e-12, atol=1e-14)
 
 

@@ -47,7 +47,7 @@ def test_engine_matches_torch(seed: int) -> None:
     tout.backward()
     got = [out.data, a.grad, b.grad, c.grad]
     expected = [tout.item(), ta.grad.item(), tb.grad.item(), tc.grad.item()]
-    worst = max(abs(p - q) / max(1.0, abs(q)) for p, q in zip(got, expected))
+    worst = max(abs(p - q) / max(1.0, abs(q)) for p, q in zip(got, expected, strict=True))
     assert worst < 1e-10, f"largest relative difference {worst:.3g}: got {got}, torch {expected}"
 
 

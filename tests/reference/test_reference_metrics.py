@@ -38,9 +38,9 @@ def test_against_counting_loops() -> None:
     for _ in range(50):
         n = int(rng.integers(1, 30))
         y_true, y_pred = rng.integers(0, 2, n), rng.integers(0, 2, n)
-        tp = sum(int(t == 1 and p == 1) for t, p in zip(y_true, y_pred))
-        fn = sum(int(t == 1 and p == 0) for t, p in zip(y_true, y_pred))
-        fp = sum(int(t == 0 and p == 1) for t, p in zip(y_true, y_pred))
+        tp = sum(int(t == 1 and p == 1) for t, p in zip(y_true, y_pred, strict=True))
+        fn = sum(int(t == 1 and p == 0) for t, p in zip(y_true, y_pred, strict=True))
+        fp = sum(int(t == 0 and p == 1) for t, p in zip(y_true, y_pred, strict=True))
         tn = n - tp - fn - fp
         assert metrics.confusion_matrix(y_true, y_pred).tolist() == [[tp, fn], [fp, tn]]
         ratio = lambda a, b: a / b if b else 0.0  # noqa: E731

@@ -28,7 +28,7 @@ def torch_loss(X, y, W1, b1, W2, b2):
 def test_mlp_backward_matches_autograd(dev: torch.device, seed: int) -> None:
     X, y, params = problem(dev, seed=seed)
     leaves = [params[k].clone().requires_grad_(True) for k in KEYS]
-    expected = dict(zip(KEYS, torch.autograd.grad(torch_loss(X, y, *leaves), leaves)))
+    expected = dict(zip(KEYS, torch.autograd.grad(torch_loss(X, y, *leaves), leaves), strict=True))
     got = mlp.mlp_backward(X, y, params)
     assert set(got) == set(KEYS)
     for k in KEYS:
@@ -47,7 +47,7 @@ class ManualMLP(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         X, y, *weights = ctx.saved_tensors
-        grads = mlp.mlp_backward(X, y, dict(zip(KEYS, weights)))
+        grads = mlp.mlp_backward(X, y, dict(zip(KEYS, weights, strict=True)))
         return (None, None, *(grad_output * grads[k] for k in KEYS))
 
 
@@ -82,7 +82,7 @@ def test_deep_mlp_matches_autograd(dev: torch.device, hidden, output, torch_hidd
     expected = torch.autograd.grad(expected_loss, leaves)
     assert_close(loss, expected_loss.detach(), rtol=1e-12, atol=0)
     got = [t for layer in grads for t in layer]
-    for index, (a, b) in enumerate(zip(got, expected)):
+    for index, (a, b) in enumerate(zip(got, expected, strict=True)):
         assert_close(a, b, rtol=1e-11, atol=1e-13, msg=lambda m, i=index: f"tensor {i}: {m}")
 
 
@@ -98,7 +98,7 @@ def test_gradient_steps_reduce_the_loss(dev: torch.device) -> None:
 
 
 def test_init_scales_by_fan_in() -> None:
-    (W, b), = mlp.init_mlp([400, 300], seed=0)
+    ((W, b),) = mlp.init_mlp([400, 300], seed=0)
     assert W.shape == (400, 300) and b.abs().sum() == 0
     assert abs(W.std().item() - 400**-0.5) < 0.002, W.std().item()
     assert abs(W.mean().item()) < 0.001

@@ -75,7 +75,7 @@ def test_batchnorm_backward_matches_autograd(dev: torch.device) -> None:
     out = torch.nn.functional.batch_norm(leaves[0], None, None, leaves[1], leaves[2], training=True, eps=1e-5)
     expected = torch.autograd.grad(out, leaves, d_out)
     got = norm.batchnorm_backward(d_out, H, gamma, eps=1e-5)
-    for name, a, b in zip(("dH", "dgamma", "dbeta"), got, expected):
+    for name, a, b in zip(("dH", "dgamma", "dbeta"), got, expected, strict=True):
         assert_close(a, b, rtol=1e-10, atol=1e-12, msg=lambda m, n=name: f"{n}: {m}")
 
 

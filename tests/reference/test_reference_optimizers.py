@@ -99,7 +99,7 @@ def test_step_functions_are_pure(dev: torch.device, step: str) -> None:
     }
     results = calls[step]()
     assert all(isinstance(t, torch.Tensor) and t.dtype == torch.float64 for t in results)
-    assert all(torch.equal(x, y) for x, y in zip((w, g, a, b), before)), "an input was modified"
+    assert all(torch.equal(x, y) for x, y in zip((w, g, a, b), before, strict=True)), "an input was modified"
     assert not torch.equal(results[0], w), "the step did not move w"
 
 

@@ -29,6 +29,7 @@ def test_every_export_resolves() -> None:
     for name in reference.__all__:
         assert getattr(reference, name) is not None, name
     from reference import adam_step  # noqa: F401  the promise of the docstring
+
     with pytest.raises(AttributeError, match="no attribute 'adamw_step'"):
         reference.adamw_step  # noqa: B018
 
