@@ -305,10 +305,10 @@ def _strip_delimiters(text: str) -> str:
     return text
 
 
-def _check_macros(text: str) -> None:
+def _check_macros(text: str, allowed: frozenset[str] = _MACROS) -> None:
     for m in re.finditer(r"\\([A-Za-z]+|.)", text):
         name = m.group(1)
-        if name.isalpha() and name not in _MACROS:
+        if name.isalpha() and name not in allowed:
             raise _fail(f"la orden LaTeX \\{name} no está permitida",
                         f"the LaTeX command \\{name} is not allowed", text, m.start())
         if not name.isalpha() and name not in ",;:! {}|\\":
@@ -335,9 +335,13 @@ def latex_to_python(text: str, vocab: Vocabulary) -> str:
         if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs", "Cn") and ch not in "\t\n\r":
             raise _fail(f"carácter de control invisible U+{ord(ch):04X} no permitido",
                         f"invisible control character U+{ord(ch):04X} is not allowed", text, i)
-    body = _last_side(_strip_delimiters(text.replace("\u2032", "'"))).strip()
+    whole = _strip_delimiters(text.replace("\u2032", "'"))
+    body = _last_side(whole).strip()
     if not body:
         raise AnswerFormatError("la respuesta está vacía", "the answer is empty", code="empty")
+    # The left side of an equation is never parsed, but it is still checked: only the usual
+    # macros, plus \partial for a written-out ∂J/∂w.
+    _check_macros(whole[: len(whole) - len(_last_side(whole))], _MACROS | {"partial"})
     _check_macros(body)
     if not latex_available():
         raise RuntimeError("LaTeX answers need antlr4-python3-runtime==4.11.* installed")
