@@ -66,7 +66,10 @@ def check_from_json(data: dict[str, Any]) -> Check:
 def describe(value: Any, limit: int = 8) -> str:
     """A short, readable rendering of a value for feedback."""
     if isinstance(value, Either):
-        return " or ".join(describe(v, limit) for v in value.options)
+        first = describe(value.options[0], limit)
+        others = [describe(v, limit) for v in value.options[1:]]
+        others = [o for o in others if o != first]
+        return first + "".join(f"  (also accepted: {o})" for o in others)
     if isinstance(value, Opaque):
         return f"<{value.type_name}> {value.repr}".strip()
     if isinstance(value, CallableRef):

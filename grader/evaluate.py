@@ -37,6 +37,7 @@ class CaseOutcome:
     got: Any = UNSET
     traceback: str | None = None
     misconception: tuple[str, Text] | None = None
+    detail_replaces: bool = False  # the detail restates the summary with values (not an addition)
 
 
 def why(reason: str) -> Text:
@@ -94,7 +95,7 @@ def _probe_failure(case: PlannedCase, run: ProbeRun, facts: NotebookFacts, execu
             summary, detail = both("probe.signature", name=name, message=err.message[:300])
         else:
             summary, detail = both("probe.error", type=err.type, message=err.message[:500])
-        return CaseOutcome(False, True, summary, detail, traceback=err.traceback)
+        return CaseOutcome(False, True, summary, detail, traceback=err.traceback, detail_replaces=True)
     if run.status == "timeout":
         summary, detail = both("probe.timeout", seconds=timeout)
     elif run.status == "crashed":
@@ -103,7 +104,7 @@ def _probe_failure(case: PlannedCase, run: ProbeRun, facts: NotebookFacts, execu
         summary, detail = both("probe.unreadable", why=str(run.value))
     else:
         summary, detail = t("probe.not_run"), None
-    return CaseOutcome(False, True, summary, detail)
+    return CaseOutcome(False, True, summary, detail, detail_replaces=True)
 
 
 def _misconception(case: PlannedCase, got: Any) -> tuple[str, Text] | None:
@@ -162,10 +163,14 @@ def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execu
         return TestResult(status="passed", score=test.points, message=Text("", ""), **common)
     case, outcome = next((c, o) for c, o in outcomes if not o.ok)
     # The summary quotes no input or value (hidden tests show only it); the message adds them.
-    summary = outcome.summary or Text("", "")
-    if case.label is not None:
-        summary = Text("On ", "Con ") + case.label + Text(": ", ": ") + summary
-    message = summary if outcome.detail is None else summary + Text(" — ", " — ") + outcome.detail
+    prefix = Text("On ", "Con ") + case.label + Text(": ", ": ") if case.label is not None else Text("", "")
+    summary = prefix + (outcome.summary or Text("", ""))
+    if outcome.detail is None:
+        message = summary
+    elif outcome.detail_replaces:
+        message = prefix + outcome.detail
+    else:
+        message = summary + Text(" — ", " — ") + outcome.detail
     hint, misconception = test.hint, None
     if outcome.misconception is not None:
         misconception, hint = outcome.misconception

@@ -87,7 +87,7 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     issues.sort(key=lambda issue: issue.cell)
     return SubmissionResult(
         student=sub.student, file=str(sub.path), exercise=exercise.id, exercise_version=exercise.version,
-        status="graded", max_score=exercise.max_score, tasks=task_results, cell_issues=tuple(issues),
+        status="graded", max_score=sum(task.max_score for task in task_results), tasks=task_results, cell_issues=tuple(issues),
         stdout=execution.stdout.text, content_hash=notebook.content_hash,
         timings={"wall": round(time.perf_counter() - started, 4), "sandbox": round(execution.wall, 4),
                  "student": round(execution.student_seconds, 4), "attempts": execution.attempts},

@@ -105,3 +105,17 @@ def _validate(exercise: Exercise, folder: Path) -> None:
 def statement(exercise: Exercise, lang: str) -> str:
     path = Path(exercise.path) / f"statement.{lang}.md"
     return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def fingerprint(exercise: Exercise) -> str:
+    """Changes whenever the exercise's definition or the grader changes: stored grades go stale."""
+    import hashlib
+
+    from . import __version__
+
+    digest = hashlib.sha256()
+    for name in ("exercise.py",):
+        path = Path(exercise.path) / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return f"{exercise.version}:{digest.hexdigest()[:12]}:{__version__}"

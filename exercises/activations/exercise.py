@@ -196,6 +196,6 @@ EXERCISE = Exercise(
     version="1",
     title=Text("Activation functions and their derivatives", "Funciones de activación y sus derivadas"),
     tasks=tuple(tasks),
-    limits=Limits(cell_seconds=10, notebook_seconds=40, probe_seconds=5),
+    limits=Limits(cell_seconds=5, notebook_seconds=30, probe_seconds=5),
     requires=("numpy",),
 )

@@ -171,7 +171,7 @@ def _run_cells(channel: _Channel, cells: list[dict[str, Any]], namespace: dict[s
         if cell.get("skip"):
             continue
         channel.send({"event": "cell_start", "index": index})
-        filename = f"{CELL_PREFIX}{index}>"
+        filename = f"{CELL_PREFIX}{index + 1}>"  # numbered as the student counts cells
         source = cell["source"]
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         started = _monotonic()

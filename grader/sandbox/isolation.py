@@ -94,9 +94,19 @@ def _is_ancestor(path: str, other: str) -> bool:
     return other == path or other.startswith(path.rstrip("/") + "/")
 
 
+def is_hidden(path: str, hidden: tuple[str, ...], keep: tuple[str, ...]) -> bool:
+    """Whether `path` falls under a hidden path; the most specific rule wins, so /root can be
+    hidden while /root/.pyenv (kept, inside it) stays visible."""
+    for h in hidden:
+        if _is_ancestor(h, path) and not any(k != h and _is_ancestor(h, k) and _is_ancestor(k, path) for k in keep):
+            return True
+    return False
+
+
 def _masks(path: str, keep: tuple[str, ...], budget: list[int]) -> list[tuple[str, bool]]:
     """Mount points that hide `path` without hiding anything in `keep`: (target, is_dir)."""
-    if budget[0] <= 0 or not os.path.lexists(path) or any(_is_ancestor(k, path) for k in keep):
+    # A keep path itself is never masked; a path inside one (site-packages/grader) is.
+    if budget[0] <= 0 or not os.path.lexists(path) or path in keep:
         return []
     if not os.path.isdir(path) or os.path.islink(path):
         budget[0] -= 1
@@ -251,6 +261,9 @@ def install_audit_hook(plan: Plan) -> None:
     def under(path: str, roots: tuple[str, ...]) -> bool:
         return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
+    def hidden_path(path: str) -> bool:
+        return is_hidden(path, hidden, keep)
+
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open":
             path, mode, flags = args
@@ -264,7 +277,7 @@ def install_audit_hook(plan: Plan) -> None:
                 isinstance(flags, int) and flags & write_flags)
             if writing and not under(full, writable):
                 raise PermissionError(f"writing outside the working directory is not allowed: {full}")
-            if under(full, hidden) and not under(full, keep):
+            if hidden_path(full):
                 raise PermissionError(f"this file is not available while grading: {full}")
         elif event in spawn_events:
             raise PermissionError("starting other programs or processes is not allowed while grading")
@@ -291,7 +304,8 @@ def scrub_process(plan: Plan) -> None:
         "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     })
-    sys.path[:] = [p for p in sys.path if p and not any(_is_ancestor(h, os.path.realpath(p)) for h in plan.hide)
+    hidden = tuple(os.path.realpath(h) for h in plan.hide)
+    sys.path[:] = [p for p in sys.path if p and not is_hidden(os.path.realpath(p), hidden, plan.keep)
                    and os.path.isdir(p) and not _holds_blocked_package(p)]
     for name in list(sys.modules):
         if name.split(".")[0] in BLOCKED_PACKAGES:

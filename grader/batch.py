@@ -1,0 +1,229 @@
+"""Grading a class: intake, the sandbox pool, the gradebook, reports and exports, in one pass.
+
+One broken notebook never stops the batch: each submission is graded in its own try-block and
+anything unexpected becomes that student's error result (and a line in `grader.log`). Each
+result is committed to the gradebook as soon as it is known, and its report is written
+atomically; a re-run grades only what changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import GraderError, InputError
+from .exercise import Exercise
+from .files import write_atomic
+from .gradebook import Gradebook
+from .grading import Submission, error_result, grade_notebook
+from .i18n import Text, t
+from .intake import intake
+from .library import bundle_dir, exercises_root, fingerprint, load
+from .notebook import StudentNotebook, imported_modules, read_notebook
+from .plan import ExpectedCache
+from .report import render_index, render_student, report_name
+from .results import SubmissionResult, batch_export
+from .sandbox import Sandbox
+from .sandbox.magics import neutralise
+
+# Modules a worker may import before forking (no threads started at import time).
+PRELOADABLE = ("numpy", "torch", "sympy", "scipy", "matplotlib.pyplot", "pandas")
+
+
+@dataclass(frozen=True)
+class Options:
+    out: Path
+    exercise: str | None = None
+    jobs: int = 0  # 0: one worker per core
+    lang: str = "en"
+    reports: bool = True
+
+
+@dataclass
+class BatchOutcome:
+    results: list[SubmissionResult]
+    graded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    level: str = ""
+    exercise: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def protected_paths(*extra: Path) -> tuple[str, ...]:
+    """What a child must never see: our code, the exercises, the inputs and outputs, home."""
+    paths = {Path(__file__).resolve().parent, exercises_root().resolve(), bundle_dir("templates").resolve(),
+             Path.home().resolve()}
+    spec = importlib.util.find_spec("reference")
+    if spec is not None and spec.submodule_search_locations:
+        paths.update(Path(p).resolve() for p in spec.submodule_search_locations)
+    paths.update(p.resolve() for p in extra)
+    return tuple(sorted(str(p) for p in paths))
+
+
+def preload_for(exercises: list[Exercise], notebooks: list[StudentNotebook]) -> tuple[str, ...]:
+    wanted = {"numpy"}
+    for exercise in exercises:
+        wanted.update(exercise.requires)
+    wanted.update(imported_modules([neutralise(c.source).source for nb in notebooks for c in nb.code_cells]))
+    chosen = []
+    for name in PRELOADABLE:
+        if name.split(".")[0] in wanted and importlib.util.find_spec(name.split(".")[0]) is not None:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+class _Log:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> None:
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(time.strftime("%Y-%m-%d %H:%M:%S ") + text.rstrip() + "\n")
+
+
+def grade_batch(path: Path, options: Options,
+                on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchOutcome:
+    started = time.perf_counter()
+    subs = intake(path)
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    log = _Log(out / "grader.log")
+    outcome = BatchOutcome(results=[])
+
+    # Read every notebook and resolve its exercise first: errors here are that student's result.
+    prepared: list[tuple[Submission, StudentNotebook | None, Exercise | None, SubmissionResult | None]] = []
+    exercises: dict[str, Exercise] = {}
+    for sub in subs:
+        try:
+            notebook = read_notebook(sub.path)
+        except InputError as exc:
+            prepared.append((sub, None, None, error_result(sub, Text.of(str(exc)))))
+            continue
+        ref = options.exercise or notebook.exercise_id
+        if ref is None:
+            prepared.append((sub, notebook, None, error_result(sub, t("submission.unknown_exercise"),
+                                                               content_hash=notebook.content_hash)))
+            continue
+        if ref not in exercises:
+            exercises[ref] = load(ref)  # an unknown exercise is the instructor's error: stop here
+        prepared.append((sub, notebook, exercises[ref], None))
+
+    if len(exercises) == 1 or options.exercise:
+        # A file that could not be read still belongs to the batch's exercise: score 0 of its max.
+        only = next(iter(exercises.values()), None) if not options.exercise else exercises.get(options.exercise)
+        if only is None and options.exercise:
+            only = exercises[options.exercise] = load(options.exercise)
+        prepared = [(sub, nb, ex, replace(early, exercise=only.id, exercise_version=only.version,
+                                          max_score=only.max_score) if early is not None and early.exercise is None
+                     else early) for sub, nb, ex, early in prepared]
+
+    results: dict[int, SubmissionResult] = {}
+    todo: list[int] = []
+    with Gradebook.in_folder(out) as gradebook:
+        prints = {ref: fingerprint(ex) for ref, ex in exercises.items()}
+        for i, (sub, notebook, exercise, early) in enumerate(prepared):
+            if early is not None:
+                results[i] = early
+                continue
+            assert notebook is not None and exercise is not None
+            stored = gradebook.lookup(sub.student, exercise.id, notebook.content_hash,
+                                      prints[options.exercise or notebook.exercise_id or ""])
+            if stored is not None:
+                results[i] = stored.with_identity(sub.student, str(sub.path))
+                outcome.reused += 1
+            else:
+                todo.append(i)
+
+        def finish(i: int, result: SubmissionResult, fresh: bool) -> None:
+            exercise = prepared[i][2]
+            if fresh:
+                gradebook.save(result, prints[_ref(options, prepared[i][1])] if exercise else "")
+            if options.reports:
+                title = exercise.title if exercise else Text("Notebook", "Cuaderno")
+                write_atomic(out / "reports" / report_name(result.student), render_student(result, title, options.lang))
+            if on_result is not None:
+                on_result(result, fresh)
+
+        for i in sorted(results):
+            early = prepared[i][3] is not None
+            if early:
+                gradebook.save(results[i], "")  # unreadable notebooks are recorded too
+            finish(i, results[i], False)
+
+        if todo:
+            jobs = min(options.jobs or default_jobs(), len(todo))
+            hide = protected_paths(path.resolve(), out.resolve(), *(Path(ex.path) for ex in exercises.values()))
+            preload = preload_for(list(exercises.values()), [prepared[i][1] for i in todo])  # type: ignore[misc]
+            cache = ExpectedCache()
+            with Sandbox(workers=jobs, preload=preload) as sandbox, ThreadPoolExecutor(jobs) as pool:
+                def work(i: int) -> SubmissionResult:
+                    sub, notebook, exercise, _ = prepared[i]
+                    assert notebook is not None and exercise is not None
+                    try:
+                        return grade_notebook(sub, notebook, exercise, sandbox, cache=cache, hide=hide)
+                    except Exception as exc:  # a grader fault: recorded, never the batch's end
+                        log.write(f"internal error grading {sub.path}:\n{traceback.format_exc()}")
+                        return error_result(sub, Text(f"internal grader error ({type(exc).__name__}: {exc})",
+                                                      f"error interno del corrector ({type(exc).__name__}: {exc})"),
+                                            exercise, notebook.content_hash)
+
+                futures = {pool.submit(work, i): i for i in todo}
+                for future in as_completed(futures):
+                    i = futures[future]
+                    results[i] = future.result()
+                    outcome.graded += 1
+                    finish(i, results[i], True)
+                outcome.level = sandbox.level
+
+    outcome.results = [results[i] for i in range(len(prepared))]
+    ids = {r.exercise for r in outcome.results if r.exercise}
+    outcome.exercise = ids.pop() if len(ids) == 1 else None
+    write_outputs(out, outcome, options.lang, exercises)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _ref(options: Options, notebook: StudentNotebook | None) -> str:
+    return options.exercise or (notebook.exercise_id if notebook else None) or ""
+
+
+def grades_csv(results: list[SubmissionResult]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", "score", "max_score", "status", "file"])
+    for r in results:
+        writer.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", r.status, r.file])
+    return buf.getvalue()
+
+
+def write_outputs(out: Path, outcome: BatchOutcome, lang: str, exercises: dict[str, Exercise]) -> None:
+    results = outcome.results
+    write_atomic(out / "results.json", json.dumps(batch_export(outcome.exercise, results, lang), indent=1,
+                                                  ensure_ascii=False))
+    write_atomic(out / "grades.csv", grades_csv(results))
+    titles = {ex.id: ex.title(lang) for ex in exercises.values()}
+    title = titles.get(outcome.exercise or "", "") or ", ".join(sorted(titles.values())) or "grader"
+    links = {r.student: f"reports/{report_name(r.student)}" for r in results}
+    write_atomic(out / "index.html", render_index(results, title, lang, links))

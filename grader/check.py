@@ -1,0 +1,92 @@
+"""`grader check`: a student's self-check on one notebook, public tests only, in seconds.
+
+The public tests come from the release bundle beside the notebook (`<exercise>.checks.json`,
+written by `grader release`) when there is one, so a student's check needs neither the reference
+implementations nor the hidden tests; otherwise from the installed exercise library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .bundle import BUNDLE_SUFFIX, read_bundle
+from .errors import InputError
+from .exercise import Exercise
+from .grading import Submission, grade_planned
+from .i18n import t
+from .notebook import read_notebook
+from .plan import PlannedTask, plan_exercise, student_seed
+from .results import SubmissionResult
+from .sandbox import Sandbox
+
+
+def _plan(notebook_path: Path, ref: str) -> tuple[Exercise, tuple[PlannedTask, ...], str]:
+    bundle = notebook_path.parent / f"{ref}{BUNDLE_SUFFIX}"
+    if "/" not in ref and bundle.is_file():
+        exercise, tasks = read_bundle(bundle)
+        return exercise, tasks, str(bundle)
+    from .library import load
+
+    exercise = load(ref)
+    return exercise, plan_exercise(exercise, student_seed(exercise.id, "check"), public_only=True), exercise.path
+
+
+def check_notebook(notebook_path: Path, exercise_ref: str | None) -> tuple[SubmissionResult, int]:
+    notebook = read_notebook(notebook_path)
+    ref = exercise_ref or notebook.exercise_id
+    if ref is None:
+        raise InputError(t("submission.unknown_exercise").en, notebook_path)
+    exercise, tasks, _ = _plan(notebook_path, ref)
+    from .batch import preload_for, protected_paths
+
+    preload = preload_for([], [notebook])
+
+    hide = protected_paths(notebook_path.resolve().parent, *([Path(exercise.path)] if exercise.path else []))
+    with Sandbox(workers=1, preload=preload) as sandbox:
+        result = grade_planned(Submission(notebook_path.stem, notebook_path), notebook, exercise, tasks, sandbox,
+                               hide=hide)
+    hidden = sum(task.hidden_tests for task in tasks)
+    return result, hidden
+
+
+def run_check(notebook_path: Path, exercise_ref: str | None, lang: str) -> int:
+    result, hidden = check_notebook(notebook_path, exercise_ref)
+    echo = click.echo
+    failures = 0
+    total = 0
+    for issue in result.cell_issues:
+        if issue.kind != "neutralised":
+            echo(click.style("! ", fg="yellow") + issue.message(lang))
+            if issue.traceback:
+                echo(_indent(issue.traceback.rstrip()))
+    for task in result.tasks:
+        for test in task.tests:
+            total += 1
+            name = f"{task.id} / {test.title(lang) if test.title else test.name}"
+            if test.passed:
+                echo(click.style("✓ ", fg="green") + name)
+                continue
+            failures += 1
+            echo(click.style("✗ ", fg="red") + name)
+            echo(_indent(test.message(lang)))
+            for label, value in (("input", test.input), ("expected", test.expected), ("got", test.got)):
+                if value:
+                    echo(_indent(f"{label}: {value}"))
+            if test.hint is not None:
+                echo(_indent(("hint: " if lang == "en" else "pista: ") + test.hint(lang)))
+            if test.traceback:
+                echo(_indent(test.traceback.rstrip(), 6))
+    passed = total - failures
+    summary = (f"public tests: {passed}/{total} passed" if lang == "en"
+               else f"pruebas públicas: {passed}/{total} superadas")
+    if hidden:
+        summary += "; " + t("test.hidden_not_run", count=hidden)(lang)
+    echo(summary)
+    return 1 if failures else 0
+
+
+def _indent(text: str, by: int = 4) -> str:
+    pad = " " * by
+    return "\n".join(pad + line for line in text.splitlines())

@@ -1,0 +1,109 @@
+"""The command line: a thin layer over the library. Heavy modules are imported inside commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import GraderError
+
+LANG = click.Choice(["en", "es"])
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grader")
+def main() -> None:
+    """Grade neural-network coursework notebooks: safely, fast, with feedback students can act on."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--exercise", "-e", help="Exercise id or folder (overrides the notebook's metadata).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Output folder: reports, results.json, grades.csv, gradebook.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: cores].")
+@click.option("--lang", type=LANG, default="en", show_default=True, help="Language of reports and messages.")
+def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str) -> None:
+    """Grade every notebook under PATH (a folder, searched recursively, or one .ipynb)."""
+    from .batch import Options, grade_batch
+
+    progress = _Progress(sys.stdout.isatty())
+    outcome = grade_batch(path, Options(out=out, exercise=exercise, jobs=jobs or 0, lang=lang),
+                          on_result=progress.update)
+    progress.close()
+    errors = sum(r.status == "error" for r in outcome.results)
+    click.echo(f"graded {outcome.graded}, unchanged {outcome.reused}, errors {errors}, "
+               f"in {outcome.seconds:.1f} s; reports in {out / 'index.html'}", err=True)
+
+
+class _Progress:
+    """A progress bar on a terminal; one tab-separated line per submission otherwise."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self.bar = None
+        self.count = 0
+
+    def update(self, result: object, fresh: bool) -> None:
+        from .results import SubmissionResult
+
+        assert isinstance(result, SubmissionResult)
+        self.count += 1
+        if not self.tty:
+            click.echo(f"{result.student}\t{result.score:g}\t{result.max_score:g}\t{result.status}")
+            return
+        click.echo(f"  {self.count:>4}  {result.student:<30} {result.score:>6g} / {result.max_score:g}"
+                   f"{'' if result.status == 'graded' else '  (error)'}{'' if fresh else '  (unchanged)'}")
+
+    def close(self) -> None:
+        pass
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option("--exercise", "-e", help="Exercise id or folder (overrides the notebook's metadata).")
+@click.option("--lang", type=LANG, default="en", show_default=True)
+def check(notebook: Path, exercise: str | None, lang: str) -> None:
+    """Run the public tests on one notebook; exit status 1 if any fails."""
+    from .check import run_check
+
+    sys.exit(run_check(notebook, exercise, lang))
+
+
+@main.command("list")
+@click.option("--lang", type=LANG, default="en", show_default=True)
+def list_(lang: str) -> None:
+    """List the bundled exercises."""
+    from .library import exercise_dirs, load_folder
+
+    for folder in exercise_dirs():
+        ex = load_folder(folder)
+        click.echo(f"{ex.id:<16} {ex.max_score:>5g} pts  {ex.title(lang)}")
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("release"), show_default=True)
+def release(exercise: str, out: Path) -> None:
+    """Write the student notebook (solutions stripped) and its public-test bundle for EXERCISE."""
+    from .library import load
+    from .release import release as do_release
+
+    for path in do_release(load(exercise), out):
+        click.echo(str(path))
+
+
+if __name__ == "__main__":
+    main()
