@@ -1,0 +1,127 @@
+"""The public API: light import, the bounded path, and verdicts that survive JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import grader.symbolic as symbolic
+from grader.symbolic import (
+    DerivationSpec,
+    Interval,
+    Misconception,
+    SpecError,
+    Sym,
+    Verdict,
+    VerdictDecodeError,
+    check_answer,
+    check_answer_in_process,
+    check_answers,
+)
+
+
+def test_import_is_light() -> None:
+    code = "import sys, grader.symbolic; print('sympy' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_all_names_exist() -> None:
+    for name in symbolic.__all__:
+        assert hasattr(symbolic, name), name
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "latex"),
+    [
+        ("d_sigmoid", "exp(-x)/(1+exp(-x))**2", False),
+        ("grad_perceptron", "-(y - f(a))*x_i", False),
+        ("d_relu", "Heaviside(x, 1/2)", False),
+        ("dfdy", "24", False),
+        ("d_tanh", r"\operatorname{sech}^2(x)", True),
+        ("d_sigmoid", "sigma(x", False),
+    ],
+)
+def test_bounded_path_agrees_with_in_process(spec: str, text: str, latex: bool,
+                                             specs: dict[str, DerivationSpec]) -> None:
+    assert check_answer(specs[spec], text, latex=latex) == check_answer_in_process(
+        specs[spec], text, latex=latex
+    )
+
+
+def test_batch_of_a_notebook(specs: dict[str, DerivationSpec]) -> None:
+    items = [(spec, spec.expected, False) for spec in specs.values()]
+    verdicts = check_answers(items)
+    assert [v.status for v in verdicts] == ["correct"] * len(items)
+
+
+def test_non_text_answer_is_invalid(specs: dict[str, DerivationSpec]) -> None:
+    verdict = check_answer(specs["dfdx"], 9)  # type: ignore[arg-type]
+    assert verdict.status == "invalid"
+
+
+def test_verdict_json_round_trip(specs: dict[str, DerivationSpec]) -> None:
+    for text in ("sigma(x)", "sigma(x)*(1-x)", "sigma(x)*(1-sigma(x))", "(("):
+        verdict = check_answer_in_process(specs["d_sigmoid"], text)
+        data = json.loads(json.dumps(verdict.to_json()))
+        assert Verdict.from_json(data) == verdict
+
+
+def test_witness_is_quoted(specs: dict[str, DerivationSpec]) -> None:
+    verdict = check_answer_in_process(specs["d_sigmoid"], "x*(1 - x)")
+    assert verdict.witness is not None
+    assert verdict.witness.point == (("x", 0.5),)
+    assert "at x = 0.5, yours is 0.25 and the expected value is 0.235" in verdict.message["en"]
+    assert "en x = 0.5, la tuya vale 0.25 y la esperada 0.235" in verdict.message["es"]
+    verdict = check_answer_in_process(specs["grad_perceptron"], "y*x_i")
+    assert verdict.witness is not None and verdict.witness.function == "f(t) = tanh(t)"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"status": "correct"},
+        {"status": "right", "decided_by": "numeric", "message": {"es": "a", "en": "b"}},
+        {"status": "correct", "decided_by": "numeric", "message": {"en": "b"}},
+        {"status": "correct", "decided_by": "numeric", "message": {"es": "a", "en": "x" * 10**5}},
+        {"status": "correct", "decided_by": "numeric", "message": {"es": "a", "en": "b"},
+         "witness": {"point": [["x", "nan"]], "expected": 1}},
+    ],
+)
+def test_verdict_from_json_refuses_bad_shapes(data: object) -> None:
+    with pytest.raises(VerdictDecodeError):
+        Verdict.from_json(data)
+
+
+def test_broken_specs_raise() -> None:
+    with pytest.raises(SpecError):
+        check_answer_in_process(DerivationSpec("bad", "x +", symbols=(Sym("x"),)), "x")
+    with pytest.raises(SpecError):
+        DerivationSpec("bad", "x", symbols=(Sym("x"), Sym("x")))
+    with pytest.raises(SpecError):
+        Interval(1.0, 0.0)
+    with pytest.raises(SpecError):
+        Misconception("m", "x", {"en": "only english"})
+    with pytest.raises(SpecError):
+        check_answer_in_process(DerivationSpec("bad", "x", symbols=(Sym("x"),),
+                                               functions=("eval",)), "x")
+
+
+def test_undetermined_when_expected_is_rarely_defined() -> None:
+    spec = DerivationSpec("narrow", "log(x - 2.9)", symbols=(Sym("x", Interval(-3, 3)),),
+                          functions=("log",))
+    verdict = check_answer_in_process(spec, "log(x - 2.9) + 0*x + 1")
+    assert verdict.status == "undetermined" and verdict.decided_by == "numeric"
+
+
+def test_student_undefined_where_expected_is_defined_differs() -> None:
+    # log(x**2) - 2*log(x) is 0 for x > 0 and not real for x < 0.
+    spec = DerivationSpec("s", "x", symbols=(Sym("x", Interval(-3, 3)),), functions=("log",))
+    verdict = check_answer_in_process(spec, "x + log(x**2) - 2*log(x)")
+    assert verdict.status == "incorrect"
+    assert verdict.witness is not None and verdict.witness.yours is None
+    assert "undefined" in verdict.message["en"]
