@@ -195,7 +195,7 @@ def batch_indices(
         order = torch.randperm(n_samples, generator=cpu_generator(seed))
     else:
         order = torch.arange(n_samples)
-    return list(order.split(batch_size))
+    return [order[start : start + batch_size] for start in range(0, n_samples, batch_size)]
 
 
 def run_minibatch(
@@ -250,6 +250,8 @@ def plateau_step(
 
     When the loss has not been strictly lower than the best for more than ``patience`` epochs,
     lr ← max(lr·factor, min_lr) and the count restarts. Returns (lr, state) as Python values.
+    (``ReduceLROnPlateau`` also ignores a decrease smaller than its ``eps=1e-8``, which only
+    matters for learning rates that small.)
     """
     loss = float(loss)
     if loss < state.best:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from reference.device import ArrayLike, as_tensor, cpu_generator
@@ -22,28 +23,35 @@ def keep_prob_from_drop_prob(drop_prob: float) -> float:
     return 1.0 - drop_prob
 
 
-def dropout_mask(shape: tuple[int, ...], keep_prob: float, seed: int | torch.Generator | None = None) -> torch.Tensor:
+Seed = int | torch.Generator | np.random.Generator | None
+"""An int seed, a CPU ``torch.Generator``, a numpy ``Generator`` (as students pass), or None."""
+
+
+def dropout_mask(shape: tuple[int, ...], keep_prob: float, seed: Seed = None) -> torch.Tensor:
     """A 0/1 ``float64`` mask, each entry 1 with probability ``keep_prob``, drawn on the CPU.
 
     Drawing on the CPU makes one seed give the same mask on every device.
     """
     if not 0.0 < keep_prob <= 1.0:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
-    uniform = torch.rand(shape, generator=cpu_generator(seed), dtype=torch.float64)
+    if isinstance(seed, np.random.Generator):
+        uniform = torch.from_numpy(seed.random(shape))
+    else:
+        uniform = torch.rand(shape, generator=cpu_generator(seed), dtype=torch.float64)
     return as_tensor(uniform < keep_prob)
 
 
 def dropout(
     x: ArrayLike,
     keep_prob: float,
-    seed: int | torch.Generator | None = None,
+    seed: Seed = None,
     training: bool = True,
 ) -> torch.Tensor:
     """Inverted dropout: in training, keep each entry with probability ``keep_prob`` and divide
     the kept ones by ``keep_prob``; otherwise return x unchanged.
 
     The division makes E[dropout(x)] = x, so inference needs no rescaling and uses all units.
-    ``seed`` is an int or a CPU ``torch.Generator``.
+    ``seed``: see :data:`Seed`; the same seed gives the same mask on every device.
     """
     x = as_tensor(x)
     if not training:

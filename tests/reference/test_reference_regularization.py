@@ -45,6 +45,8 @@ def test_dropout_is_seeded_and_device_independent(dev: torch.device) -> None:
     generator = torch.Generator().manual_seed(7)
     expected = (torch.rand(50, generator=generator, dtype=torch.float64) < 0.5).double()
     assert torch.equal(a.cpu(), expected)
+    from_numpy = dropout_mask((50,), 0.5, np.random.default_rng(7))
+    assert torch.equal(from_numpy.cpu(), torch.from_numpy(np.random.default_rng(7).random(50) < 0.5).double())
 
 
 @pytest.mark.parametrize("keep_prob", [0.0, -0.1, 1.5])
