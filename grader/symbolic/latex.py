@@ -75,8 +75,9 @@ def _fail(es: str, en: str, text: str | None = None, pos: int | None = None) -> 
 
 def latex_available() -> bool:
     try:
-        import antlr4  # noqa: F401
         from importlib.metadata import version
+
+        import antlr4  # noqa: F401
 
         return version("antlr4-python3-runtime").startswith("4.11")
     except Exception:  # noqa: BLE001 - any failure means "not usable"
@@ -126,7 +127,8 @@ class _Reader:
         if "\\begin" in text or "\\end" in text:
             raise _fail("solo se admite el entorno cases", "only the cases environment is allowed")
         if "\\\\" in text:
-            raise _fail("'\\\\' solo se admite dentro de cases", "'\\\\' is only allowed inside cases")
+            raise _fail("'\\\\' solo se admite dentro de cases",
+                        "'\\\\' is only allowed inside cases")
         text = _SPACING.sub(" ", text)
         text = text.replace("\\prime", "'").replace("^{'}", "'").replace("^'", "'")
         text = _SIZED.sub(lambda m: _sized(m.group(1)), text)
@@ -203,7 +205,8 @@ class _Reader:
             return f"({w(e.base)})**({w(e.exp)})"
         if isinstance(e, sp.log):
             if len(e.args) == 2 and e.args[1] is not sp.E:
-                raise _fail("solo se admite el logaritmo natural", "only the natural log is allowed")
+                raise _fail("solo se admite el logaritmo natural",
+                            "only the natural log is allowed")
             return f"log({w(e.args[0])})"
         if type(e) in _RELATIONS:
             return f"{w(e.lhs)} {_RELATIONS[type(e)]} {w(e.rhs)}"
@@ -212,8 +215,8 @@ class _Reader:
         if isinstance(e, sp.Function) and type(e).__name__ in _SP_FUNCS:
             return f"{_SP_FUNCS[type(e).__name__]}(" + ", ".join(w(a) for a in e.args) + ")"
         if isinstance(e, (sp.Derivative, sp.Integral, sp.Sum, sp.Limit, sp.Product)):
-            raise _fail("no se admiten derivadas, integrales, sumas ni límites: escribe el resultado"
-                        " (para la derivada de f usa f'(a))",
+            raise _fail("no se admiten derivadas, integrales, sumas ni límites: escribe el "
+                        "resultado (para la derivada de f usa f'(a))",
                         "derivatives, integrals, sums and limits are not accepted: write the "
                         "result (for the derivative of f write f'(a))")
         raise _fail(f"construcción LaTeX no admitida ({type(e).__name__})",
@@ -228,10 +231,11 @@ class _Reader:
                         f"'{fn}' is missing its argument in parentheses")
         plain = name.replace("{", "").replace("}", "")
         if not _PLAIN_NAME.fullmatch(plain):
-            raise _fail(f"subíndice no entendido en «{name}»", f"subscript not understood in '{name}'")
+            raise _fail(f"subíndice no entendido en «{name}»",
+                        f"subscript not understood in '{name}'")
         value = self.vocab.values.get(plain)
         if isinstance(value, sp.Symbol) and plain not in self.vocab.symbols:
-            return value.name  # an alias such as \lambda for lam
+            return str(value.name)  # an alias such as \lambda for lam
         if keyword.iskeyword(plain):
             raise _fail(f"nombre desconocido «{plain}»", f"unknown name '{plain}'")
         return plain
@@ -317,8 +321,8 @@ def _check_macros(text: str, allowed: frozenset[str] = _MACROS) -> None:
     for bad in ("#", "%", "~", "\"", "@", "`"):
         if bad in text:
             pos = text.index(bad)
-            raise _fail(f"el carácter «{bad}» no está permitido", f"character '{bad}' is not allowed",
-                        text, pos)
+            raise _fail(f"el carácter «{bad}» no está permitido",
+                        f"character '{bad}' is not allowed", text, pos)
 
 
 def latex_to_python(text: str, vocab: Vocabulary) -> str:

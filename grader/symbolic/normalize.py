@@ -80,7 +80,9 @@ _TOKEN_RE: Final = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>\*\*|<=|>=|==|!=|[-+*/^(),<>&|.'])"
 )
-_MODULES: Final = frozenset({"np", "numpy", "math", "sp", "sympy", "torch", "F", "scipy", "special"})
+_MODULES: Final = frozenset(
+    {"np", "numpy", "math", "sp", "sympy", "torch", "F", "scipy", "special"}
+)
 _MODULE_CONSTANTS: Final = {"e": "E", "pi": "pi"}
 _ALLOWED_KEYWORDS: Final = frozenset({"if", "else", "and", "or", "True", "False"})
 
@@ -150,7 +152,8 @@ def _map_chars(raw: str) -> tuple[str, list[int]]:
                 piece = _CHAR_MAP[piece]
             if not piece.isascii():
                 raise _fail(
-                    f"no se entiende el carácter «{ch}»", f"character '{ch}' not understood", raw, col
+                    f"no se entiende el carácter «{ch}»", f"character '{ch}' not understood",
+                    raw, col,
                 )
         out.append(piece)
         cols.extend([col] * len(piece))

@@ -87,7 +87,8 @@ def _realisations(vocab: Vocabulary, rng: random.Random) -> tuple[Realisation, .
                 body = q1 * sp.sin(q2 * _T + q3) + q4 * _T + q5
             pairs += [(func, sp.Lambda(_T, body)), (prime, sp.Lambda(_T, sp.diff(body, _T)))]
             text = "tanh(t)" if k == 0 else (
-                f"{c1:g}*sin({c2:g}*t {'+-'[c3 < 0]} {abs(c3):g}) + {c4:g}*t {'+-'[c5 < 0]} {abs(c5):g}"
+                f"{c1:g}*sin({c2:g}*t {'+-'[c3 < 0]} {abs(c3):g})"
+                f" + {c4:g}*t {'+-'[c5 < 0]} {abs(c5):g}"
             )
             labels.append(f"{name}(t) = {text}")
         out.append(Realisation("; ".join(labels), tuple(pairs)))

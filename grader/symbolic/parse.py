@@ -15,20 +15,23 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from .astcheck import MAX_DEPTH, MAX_NODES, check_size, describe_node, fold, refusal_code
 from .errors import AnswerFormatError
 from .normalize import INTERNAL_PRIME_PREFIX, Normalised, normalise
 from .vocab import FUNCTION_ALIASES, H0_OPEN, SIGMA, Vocabulary
 
-__all__ = ["ParsedAnswer", "parse_python", "parse_condition", "display", "MAX_NODES", "MAX_DEPTH", "MAX_EXPONENT"]
+__all__ = [
+    "ParsedAnswer", "parse_python", "parse_condition", "display", "MAX_NODES", "MAX_DEPTH",
+    "MAX_EXPONENT",
+]
 
-MAX_NODES: Final = 300
-MAX_DEPTH: Final = 40
 MAX_EXPONENT: Final = 100
 """Largest constant exponent on a non-constant base (``x**100``)."""
 MAX_MAGNITUDE: Final = 1e300
@@ -37,7 +40,7 @@ MAX_MAGNITUDE: Final = 1e300
 _BIN_OPS: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMP: Final = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq,
                ast.NotEq: sp.Ne}
-_FLOAT_FUNCS: Final = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
+_FLOAT_FUNCS: Final[dict[str, Callable[[float], float]]] = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
                        "cosh": math.cosh, "sinh": math.sinh, "sin": math.sin, "cos": math.cos,
                        "Abs": abs, "sigma": lambda v: 1.0 / (1.0 + math.exp(-v)),
                        "sech": lambda v: 1.0 / math.cosh(v)}
@@ -54,7 +57,7 @@ class ParsedAnswer:
     read_as: str
 
 
-class _Printer(StrPrinter):
+class _Printer(StrPrinter):  # type: ignore[misc]
     """sympy's str(), except that an open ``Heaviside(x)`` prints as written."""
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
@@ -65,7 +68,7 @@ class _Printer(StrPrinter):
 
 def display(expr: sp.Basic) -> str:
     """How an expression is shown to a student (sympy's str() form, which this reader accepts)."""
-    return _Printer({"order": None}).doprint(expr)
+    return str(_Printer({"order": None}).doprint(expr))
 
 
 class _Builder:
@@ -75,7 +78,9 @@ class _Builder:
         self.vocab = vocab
 
     # -- errors ---------------------------------------------------------------------------
-    def fail(self, node: ast.AST | None, es: str, en: str, code: str = "format") -> AnswerFormatError:
+    def fail(
+        self, node: ast.AST | None, es: str, en: str, code: str = "format"
+    ) -> AnswerFormatError:
         col = None
         fragment = None
         if node is not None and hasattr(node, "col_offset"):
@@ -115,8 +120,8 @@ class _Builder:
                 "una comparación no es un valor: usa Piecewise(...) o «a if c else b»",
                 "a comparison is not a value: use Piecewise(...) or 'a if c else b'",
             )
-        raise self.fail(node, f"no se admite {_describe(node, 'es')}",
-                        f"{_describe(node, 'en')} is not allowed", _hostile(node))
+        raise self.fail(node, f"no se admite {describe_node(node, 'es')}",
+                        f"{describe_node(node, 'en')} is not allowed", refusal_code(node))
 
     def constant(self, node: ast.Constant) -> tuple[sp.Expr, float | None]:
         value = node.value
@@ -166,7 +171,7 @@ class _Builder:
                                 f"exponent too large (at most {MAX_EXPONENT})", "limits")
             if rc is None and lc is None and right.is_number:
                 raise self.too_big(node)  # a non-real constant exponent: nothing sane to read
-        const = _fold(op, lc, rc) if lc is not None and rc is not None else None
+        const = fold(op, lc, rc) if lc is not None and rc is not None else None
         if const is not None and (not math.isfinite(const) or abs(const) > MAX_MAGNITUDE):
             raise self.too_big(node)
         if op == "/" and rc == 0.0:
@@ -222,8 +227,10 @@ class _Builder:
                 raise self.arity(node, ident, "2+")
             built = [self.expr(a) for a in args]
             func = sp.Max if canonical == "Max" else sp.Min
-            consts = [c for _, c in built]
-            const = None if None in consts else (max if canonical == "Max" else min)(consts)
+            consts = [c for _, c in built if c is not None]
+            const: float | None = None
+            if len(consts) == len(built):
+                const = max(consts) if canonical == "Max" else min(consts)
             return func(*[b for b, _ in built]), const
         if canonical == "Heaviside":
             return self.heaviside(node, ident), None
@@ -284,25 +291,26 @@ class _Builder:
 
     def derivative(self, node: ast.Call) -> sp.Expr:
         args = node.args
-        ok = (
+        call = args[0] if args else None
+        if (
             len(args) == 2
-            and isinstance(args[0], ast.Call)
-            and isinstance(args[0].func, ast.Name)
-            and args[0].func.id in self.vocab.abstract
-            and len(args[0].args) == 1
+            and isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id in self.vocab.abstract
+            and len(call.args) == 1
             and isinstance(args[1], ast.Name)
-        )
-        if ok:
-            name = args[0].func.id  # type: ignore[union-attr]
-            inner = self.expr(args[0].args[0])[0]  # type: ignore[union-attr]
+        ):
+            inner = self.expr(call.args[0])[0]
             var = self.expr(args[1])[0]
             if isinstance(var, sp.Symbol) and inner == var:
-                return self.vocab.abstract[name][1](var)
+                return self.vocab.abstract[call.func.id][1](var)
         names = ", ".join(sorted(self.vocab.abstract))
         raise self.fail(
             node,
-            f"Derivative solo se admite como Derivative(f(a), a) para: {names}; si no, escribe f'(…)",
-            f"Derivative is only accepted as Derivative(f(a), a) for: {names}; otherwise write f'(…)",
+            f"Derivative solo se admite como Derivative(f(a), a) para: {names}; si no, "
+            "escribe f'(…)",
+            f"Derivative is only accepted as Derivative(f(a), a) for: {names}; otherwise "
+            "write f'(…)",
         )
 
     # -- conditions (Piecewise, if/else) ---------------------------------------------------
@@ -333,67 +341,6 @@ class _Builder:
         raise self.fail(node, "no se entiende la condición", "condition not understood")
 
 
-def _fold(op: str, a: float, b: float) -> float | None:
-    """Float value of a constant operation; ``None`` when not real; inf when too large."""
-    try:
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b if b != 0 else None
-        if a == 0 and b < 0:
-            return None
-        value = math.pow(a, b)
-        return value
-    except OverflowError:
-        return math.inf
-    except (ValueError, ZeroDivisionError):
-        return None
-
-
-def _describe(node: ast.AST, lang: str) -> str:
-    names = {
-        ast.Attribute: ("el acceso a atributos", "attribute access"),
-        ast.Lambda: ("una lambda", "a lambda"),
-        ast.Subscript: ("un índice", "indexing"),
-        ast.Tuple: ("una tupla", "a tuple"),
-        ast.List: ("una lista", "a list"),
-        ast.JoinedStr: ("un f-string", "an f-string"),
-        ast.NamedExpr: ("el operador ':='", "the ':=' operator"),
-        ast.Starred: ("'*'", "'*'"),
-    }
-    es, en = names.get(type(node), (f"la construcción {type(node).__name__}",
-                                    f"the construct {type(node).__name__}"))
-    if isinstance(node, ast.BinOp):
-        es, en = "este operador", "this operator"
-    return es if lang == "es" else en
-
-
-def _hostile(node: ast.AST) -> str:
-    return "hostile" if isinstance(node, (ast.Attribute, ast.Lambda, ast.Subscript)) else "format"
-
-
-def _check_size(tree: ast.AST, norm: Normalised) -> None:
-    # Iterative walk: the tree itself may be deep, and recursion is what we are guarding.
-    count = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        count += 1
-        if count > MAX_NODES or depth > MAX_DEPTH:
-            limit = (f"{MAX_NODES} nodos", f"{MAX_NODES} nodes") if count > MAX_NODES else (
-                f"profundidad {MAX_DEPTH}", f"depth {MAX_DEPTH}")
-            raise AnswerFormatError(
-                f"expresión demasiado grande (máximo {limit[0]})",
-                f"expression too large (at most {limit[1]})",
-                code="limits",
-            )
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-
-
 def parse_python(text: str, vocab: Vocabulary) -> ParsedAnswer:
     """Read ``text`` with the names of ``vocab``; raise :class:`AnswerFormatError` if refused."""
     norm = normalise(text, value_names=vocab.value_names, abstract=frozenset(vocab.abstract))
@@ -410,7 +357,7 @@ def parse_python(text: str, vocab: Vocabulary) -> ParsedAnswer:
         # CPython's own parser gives up on pathological nesting: that is a refusal, not a crash.
         raise AnswerFormatError("expresión demasiado compleja", "expression too complex",
                                 code="limits") from None
-    _check_size(tree, norm)
+    check_size(tree, norm)
     builder = _Builder(norm, text, vocab)
     try:
         expr, _ = builder.expr(tree.body)
@@ -430,5 +377,5 @@ def parse_condition(text: str, vocab: Vocabulary) -> sp.Basic:
         tree = ast.parse(norm.text, mode="eval")
     except SyntaxError:
         raise AnswerFormatError("condición no entendida", "condition not understood") from None
-    _check_size(tree, norm)
+    check_size(tree, norm)
     return _Builder(norm, text, vocab).cond(tree.body)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeAlias, get_args
+from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
 __all__ = ["Verdict", "Witness", "Status", "Layer", "VerdictDecodeError"]
 
@@ -131,8 +131,8 @@ class Verdict:
         misconception = data.get("misconception")
         hint = data.get("hint")
         return cls(
-            status=status,
-            decided_by=layer,
+            status=cast(Status, status),
+            decided_by=cast(Layer, layer),
             message=_bilingual(data.get("message")),
             read_as=None if read_as is None else _short(read_as),
             misconception=None if misconception is None else _short(misconception),

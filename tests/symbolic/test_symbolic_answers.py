@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from grader.symbolic import DerivationSpec, check_answer_in_process
-
-from pathlib import Path
 
 ANSWERS_PATH = Path(__file__).resolve().parents[2] / "exercises" / "derivations" / "answers.py"
 

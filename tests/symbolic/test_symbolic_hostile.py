@@ -111,11 +111,10 @@ def test_refusals_say_what_and_where(specs: dict[str, DerivationSpec]) -> None:
 
 def test_hostile_batch_through_the_bounded_child(marker: Path,
                                                  specs: dict[str, DerivationSpec]) -> None:
-    items = [
-        (specs["d_sigmoid"], t.replace("{marker}", str(marker)).replace("{{", "{").replace("}}", "}"),
-         False)
-        for t in HOSTILE
-    ] + [
+    def fill(t: str) -> str:
+        return t.replace("{marker}", str(marker)).replace("{{", "{").replace("}}", "}")
+
+    items = [(specs["d_sigmoid"], fill(t), False) for t in HOSTILE] + [
         (specs["d_sigmoid"], t.replace("{marker}", str(marker)), True) for t in LATEX_HOSTILE
     ]
     start = time.monotonic()
