@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """One pool of warm workers shared by the tests that execute code (numpy and torch preloaded)."""
+    from grader.sandbox import Sandbox
+
+    with Sandbox(workers=2, preload=("numpy", "torch")) as pool:
+        yield pool
+
+
+def make_notebook(cells: list[str], exercise: str | None = "activations", markdown: dict[str, str] | None = None) -> dict:
+    """A minimal nbformat-4 notebook whose code cells hold `cells`."""
+    nb_cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+                for src in cells]
+    for tag, text in (markdown or {}).items():
+        nb_cells.append({"cell_type": "markdown", "metadata": {"tags": [tag]}, "source": text})
+    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    if exercise:
+        metadata["grader"] = {"exercise": exercise}
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": nb_cells}
+
+
+def write_notebook(path: Path, cells: list[str], exercise: str | None = "activations") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(make_notebook(cells, exercise)), encoding="utf-8")
+    return path
