@@ -105,5 +105,31 @@ def release(exercise: str, out: Path) -> None:
         click.echo(str(path))
 
 
+@main.command()
+@click.argument("exercises", nargs=-1)
+def validate(exercises: tuple[str, ...]) -> None:
+    """Prove each exercise's tests: full marks on the solution, zero on the blank, every kept wrong
+    variant caught by its intended test. All bundled exercises when none is named."""
+    from .batch import default_jobs, protected_paths
+    from .library import exercise_dirs, load, load_folder
+    from .sandbox import Sandbox
+    from .validate import validate_exercise
+
+    loaded = [load(e) for e in exercises] if exercises else [load_folder(p) for p in exercise_dirs()]
+    failed = 0
+    preload = tuple(sorted({m for ex in loaded for m in ex.requires} | {"numpy"}))
+    with Sandbox(workers=min(2, default_jobs()), preload=preload) as sandbox:
+        for exercise in loaded:
+            hide = protected_paths(Path(exercise.path))
+            for v in validate_exercise(exercise, sandbox, hide):
+                mark = click.style("ok  ", fg="green") if v.ok else click.style("FAIL", fg="red")
+                click.echo(f"{mark} {v.exercise:<16} {v.case:<32} {v.score:g}/{v.max_score:g}")
+                for problem in v.problems:
+                    click.echo(f"       {problem}")
+                failed += not v.ok
+    if failed:
+        raise SystemExit(1)
+
+
 if __name__ == "__main__":
     main()
