@@ -127,3 +127,27 @@ def test_student_undefined_where_expected_is_defined_differs() -> None:
     assert verdict.status == "incorrect"
     assert verdict.witness is not None and verdict.witness.yours is None
     assert "undefined" in verdict.message["en"]
+
+
+def test_one_answer_killing_the_batch_child_costs_only_itself(
+    specs: dict[str, DerivationSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    import grader.symbolic.api as api
+
+    real = api.check_answer_in_process
+
+    def fragile(spec: DerivationSpec, text: str, *, latex: bool = False) -> Verdict:
+        if text == "boom":
+            os.kill(os.getpid(), signal.SIGKILL)  # what a hard limit does to a child
+        return real(spec, text, latex=latex)
+
+    monkeypatch.setattr(api, "check_answer_in_process", fragile)
+    spec = specs["d_sigmoid"]
+    verdicts = check_answers([(spec, spec.expected, False), (spec, "boom", False),
+                              (spec, "sigma(x)*(1-x)", False)])
+    assert [v.status for v in verdicts] == ["correct", "undetermined", "incorrect"]
+    assert verdicts[1].decided_by == "limits"
+    assert verdicts[2].misconception == "sigma_times_one_minus_x"
