@@ -136,7 +136,10 @@ def run_bounded(fn: Callable[[], JSONValue], limits: Limits = Limits()) -> Bound
         os.close(read_fd)
         if failure is not None:
             _kill(pid)
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 0  # reaped elsewhere (SIGCHLD ignored by the host): judge by the output
     elapsed = time.monotonic() - start
     if failure is not None:
         return BoundedResult(failure=failure, detail=f"after {elapsed:.1f} s", elapsed_s=elapsed)
