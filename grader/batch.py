@@ -104,9 +104,12 @@ class _Log:
 
 
 def grade_batch(path: Path, options: Options,
-                on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchOutcome:
+                on_result: Callable[[SubmissionResult, bool], None] | None = None,
+                on_start: Callable[[int], None] | None = None) -> BatchOutcome:
     started = time.perf_counter()
     subs = intake(path)
+    if on_start is not None:
+        on_start(len(subs))
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     log = _Log(out / "grader.log")

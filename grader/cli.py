@@ -41,7 +41,7 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
 
     progress = _Progress(sys.stdout.isatty())
     outcome = grade_batch(path, Options(out=out, exercise=exercise, jobs=jobs or 0, lang=lang),
-                          on_result=progress.update)
+                          on_result=progress.update, on_start=progress.start)
     progress.close()
     errors = sum(r.status == "error" for r in outcome.results)
     click.echo(f"graded {outcome.graded}, unchanged {outcome.reused}, errors {errors}, "
@@ -53,22 +53,31 @@ class _Progress:
 
     def __init__(self, tty: bool) -> None:
         self.tty = tty
-        self.bar = None
-        self.count = 0
+        self._bar = None
+        self._task = None
+
+    def start(self, total: int) -> None:
+        if not self.tty:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                             TextColumn("{task.description}"), transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task("", total=total)
 
     def update(self, result: object, fresh: bool) -> None:
         from .results import SubmissionResult
 
         assert isinstance(result, SubmissionResult)
-        self.count += 1
-        if not self.tty:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=result.student)
+        elif not self.tty:
             click.echo(f"{result.student}\t{result.score:g}\t{result.max_score:g}\t{result.status}")
-            return
-        click.echo(f"  {self.count:>4}  {result.student:<30} {result.score:>6g} / {result.max_score:g}"
-                   f"{'' if result.status == 'graded' else '  (error)'}{'' if fresh else '  (unchanged)'}")
 
     def close(self) -> None:
-        pass
+        if self._bar is not None:
+            self._bar.stop()
 
 
 @main.command()
