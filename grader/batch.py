@@ -36,6 +36,7 @@ from .report import render_index, render_student, report_name
 from .results import SubmissionResult, batch_export
 from .sandbox import Sandbox
 from .sandbox.magics import neutralise
+from .symbolic.service import SymbolicPool
 
 # Modules a worker may import before forking (no threads started at import time).
 PRELOADABLE = ("numpy", "torch", "sympy", "scipy", "matplotlib.pyplot", "pandas")
@@ -180,12 +181,14 @@ def grade_batch(path: Path, options: Options,
             hide = protected_paths(path.resolve(), out.resolve(), *(Path(ex.path) for ex in exercises.values()))
             preload = preload_for(list(exercises.values()), [prepared[i][1] for i in todo])  # type: ignore[misc]
             cache = ExpectedCache()
-            with Sandbox(workers=jobs, preload=preload) as sandbox, ThreadPoolExecutor(jobs) as pool:
+            with Sandbox(workers=jobs, preload=preload) as sandbox, SymbolicPool() as symbolic, \
+                    ThreadPoolExecutor(jobs) as pool:
                 def work(i: int) -> SubmissionResult:
                     sub, notebook, exercise, _ = prepared[i]
                     assert notebook is not None and exercise is not None
                     try:
-                        return grade_notebook(sub, notebook, exercise, sandbox, cache=cache, hide=hide)
+                        return grade_notebook(sub, notebook, exercise, sandbox, cache=cache, hide=hide,
+                                              symbolic=symbolic)
                     except Exception as exc:  # a grader fault: recorded, never the batch's end
                         log.write(f"internal error grading {sub.path}:\n{traceback.format_exc()}")
                         return error_result(sub, Text(f"internal grader error ({type(exc).__name__}: {exc})",

@@ -9,6 +9,7 @@ in it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from .i18n import Text
 from .plan import PlannedCase, PlannedMisconception, PlannedTask, PlannedTest, plan_exercise, student_seed
 from .sandbox import Probe, codec
 from .sandbox.limits import Limits
+from .symbolic.errors import SpecError
+from .symbolic.spec import spec_from_json, spec_to_json
 
 BUNDLE_SUFFIX = ".checks.json"
 FORMAT = "grader-checks"
@@ -106,8 +109,12 @@ def bundle_json(exercise: Exercise) -> dict[str, Any]:
                           "public": test.public, "visibility": test.visibility, "hint": _text(test.hint),
                           "checks": [c.to_json() for c in test.checks], "require": test.require,
                           "source": test.source, "cases": cases})
-        out_tasks.append({"id": task.id, "title": task.title.to_json(), "kind": task.kind, "target": task.target,
-                          "forbid": list(task.forbid), "hidden_tests": task.hidden_tests, "tests": tests})
+        entry = {"id": task.id, "title": task.title.to_json(), "kind": task.kind, "target": task.target,
+                 "forbid": list(task.forbid), "hidden_tests": task.hidden_tests, "tests": tests}
+        if task.derivation is not None:
+            # Only what reading an answer needs: the expected answer and the catalogue stay out.
+            entry["derivation"] = spec_to_json(dataclasses.replace(task.derivation, expected="0", misconceptions=()))
+        out_tasks.append(entry)
     return {
         "format": FORMAT, "version": VERSION,
         "exercise": {"id": exercise.id, "version": exercise.version, "title": exercise.title.to_json(),
@@ -154,8 +161,10 @@ def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
                     hint=Text.of(test["hint"]) if test["hint"] else None,
                     checks=tuple(check_from_json(c) for c in test["checks"]), require=test["require"],
                     cases=tuple(cases), source=test["source"]))
+            derivation = spec_from_json(task["derivation"]) if task.get("derivation") else None
             tasks.append(PlannedTask(task["id"], Text.of(task["title"]), task["kind"], task["target"],
-                                     tuple(task["forbid"]), tuple(tests), int(task["hidden_tests"])))
-    except (KeyError, TypeError, ValueError, codec.CodecError) as exc:
+                                     tuple(task["forbid"]), tuple(tests), int(task["hidden_tests"]),
+                                     derivation=derivation, format_only=derivation is not None))
+    except (KeyError, TypeError, ValueError, codec.CodecError, SpecError) as exc:
         raise InputError(f"corrupt checks file ({type(exc).__name__}: {exc})", path) from None
     return exercise, tuple(tasks)

@@ -67,6 +67,8 @@ def run_check(notebook_path: Path, exercise_ref: str | None, lang: str) -> int:
             name = f"{task.id} / {test.title(lang) if test.title else test.name}"
             if test.passed:
                 echo(click.style("✓ ", fg="green") + name)
+                if test.message(lang):
+                    echo(_indent(test.message(lang)))  # e.g. how a derivation answer was read
                 continue
             failures += 1
             echo(click.style("✗ ", fg="red") + name)

@@ -9,7 +9,7 @@ that matches a known wrong implementation gets that misconception's hint.
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import Close, Failure, describe
@@ -21,11 +21,22 @@ from .sandbox import CellRun, Execution, ProbeRun
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A derivation answer as found in the notebook, and how it was judged."""
+
+    text: str | None  # None: no answer found
+    latex: bool
+    verdict: Any = None  # grader.symbolic.Verdict, or None when it could not be judged
+    problem: Text | None = None  # why the answer could not be used (wrong type…)
+
+
+@dataclass(frozen=True)
 class NotebookFacts:
     """What evaluation needs to know about the notebook beyond the probes."""
 
     defined_in: dict[str, int]  # name -> index of the last cell that defines it
     static_forbidden: dict[str, list[str]]  # task id -> forbidden names found in the source
+    answers: dict[str, Answer] = field(default_factory=dict)  # derivation task id -> answer
 
 
 @dataclass(frozen=True)
@@ -181,9 +192,33 @@ def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execu
         hint=hint, traceback=outcome.traceback, misconception=misconception, **common)
 
 
+def judge_derivation(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> TestResult:
+    common = dict(name=test.name, max_score=test.points, visibility=test.visibility, public=test.public,
+                  title=test.title, source=None)
+    answer = facts.answers.get(task.id) or Answer(None, False)
+    if answer.problem is not None or answer.text is None:
+        text = answer.problem or t("derivation.missing", name=task.target)
+        return TestResult(status="error", score=0.0, message=text, summary=text, **common)
+    verdict = answer.verdict
+    if verdict is None:
+        text = t("derivation.unchecked")
+        return TestResult(status="error", score=0.0, message=text, summary=text, got=answer.text, **common)
+    message = Text.of(dict(verdict.message))
+    hint = Text.of(dict(verdict.hint)) if verdict.hint is not None else test.hint
+    passed = verdict.status == "correct" or (task.format_only and verdict.status == "undetermined")
+    status = "passed" if passed else ("error" if verdict.status == "invalid" else "failed")
+    return TestResult(status=status, score=test.points if passed else 0.0, message=message, summary=message,
+                      got=verdict.read_as or answer.text, hint=None if passed else hint,
+                      misconception=verdict.misconception, **common)
+
+
 def evaluate(tasks: tuple[PlannedTask, ...], execution: Execution, facts: NotebookFacts,
              probe_seconds: float) -> tuple[TaskResult, ...]:
-    return tuple(
-        TaskResult(task.id, task.title, task.kind,
-                   tuple(judge_test(task, test, facts, execution, probe_seconds) for test in task.tests))
-        for task in tasks)
+    results = []
+    for task in tasks:
+        if task.kind == "derivation":
+            tests = tuple(judge_derivation(task, test, facts) for test in task.tests)
+        else:
+            tests = tuple(judge_test(task, test, facts, execution, probe_seconds) for test in task.tests)
+        results.append(TaskResult(task.id, task.title, task.kind, tests))
+    return tuple(results)

@@ -95,6 +95,7 @@ class Task:
     forbid: tuple[str, ...] = ()  # dotted library functions the target must not use
     signature: str = ""  # how the statement writes the call, e.g. "sigmoid(x)"
     kind: str = "function"
+    derivation: Any = None  # a grader.symbolic.DerivationSpec for kind "derivation"
 
     @property
     def max_score(self) -> float:
@@ -114,6 +115,16 @@ def NumericTask(id: str, title: Text | dict[str, str] | str, variable: str, expe
     test = Test(name="value", points=points, cases=[Case(expected=expected)], checks=checks, public=public,
                 hint=hint, probe="variable")
     return Task(id=id, title=Text.of(title), tests=(test,), target=variable, kind="numeric")
+
+
+def DerivationTask(spec: Any, points: float, *, public: bool = False, title: Text | dict[str, str] | None = None,
+                   hint: Text | None = None) -> Task:
+    """A symbolic answer: the variable `spec.id` (a Python-syntax string or a sympy expression), or a
+    markdown cell tagged `spec.id` holding LaTeX. Judged by grader.symbolic against `spec`."""
+    title = Text.of(title if title is not None else dict(spec.title))
+    test = Test(name="answer", points=points, cases=[Case(label=title)], checks=(), public=public, hint=hint,
+                probe="variable", title=title)
+    return Task(id=spec.id, title=title, tests=(test,), target=spec.id, kind="derivation", derivation=spec)
 
 
 @dataclass(frozen=True)

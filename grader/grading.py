@@ -6,19 +6,23 @@ every kind of execution failure come back as a result with status "error" or fai
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import GraderError
-from .evaluate import NotebookFacts, cell_why, evaluate
+import numpy as np
+
+from .evaluate import Answer, NotebookFacts, cell_why, evaluate
 from .exercise import Exercise
 from .i18n import Text, t
 from .notebook import StudentNotebook, defined_names
 from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
 from .results import CellIssue, SubmissionResult
 from .sandbox import Execution, Job, Sandbox
+from .sandbox.codec import Opaque
+from .symbolic.service import SymbolicPool
 from .sandbox.magics import neutralise
 from .static import forbidden_uses
 
@@ -68,8 +72,66 @@ def _cell_issues(execution: Execution, limits_cell_seconds: float) -> list[CellI
     return issues
 
 
+_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$(.+?)\$", re.S)
+
+
+def latex_in_markdown(text: str) -> str:
+    """The first formula of a markdown cell ($$…$$, \\[…\\] or $…$), or the whole cell."""
+    match = _MATH.search(text)
+    if match:
+        return next(g for g in match.groups() if g is not None).strip()
+    return text.strip()
+
+
+def _answer_text(value: Any, name: str) -> tuple[str | None, Text | None]:
+    if isinstance(value, dict) and set(value) == {"sympy"} and isinstance(value["sympy"], str):
+        return value["sympy"], None
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return repr(value.item() if isinstance(value, np.generic) else value), None
+    kind = type(value).__name__ if not isinstance(value, Opaque) else value.type_name
+    return None, t("derivation.wrong_type", name=name, type=kind)
+
+
+def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook: StudentNotebook,
+                  symbolic: SymbolicPool | None) -> dict[str, Answer]:
+    """Find each derivation answer (variable first, then a tagged markdown cell) and judge them together."""
+    found: dict[str, Answer] = {}
+    for task in tasks:
+        if task.kind != "derivation" or not task.tests:
+            continue
+        probe = task.tests[0].cases[0].probe
+        run = execution.probes.get(probe.id)
+        text, problem, latex = None, None, False
+        if run is not None and run.status == "ok":
+            text, problem = _answer_text(run.value, task.target)
+            if text is not None and not text.strip():
+                text = None  # the released template's empty string: no answer yet
+        if text is None and problem is None:
+            cell = notebook.tagged(task.target)
+            if cell is not None and cell.kind == "markdown" and cell.source.strip():
+                text, latex = latex_in_markdown(cell.source), True
+        found[task.id] = Answer(text, latex, None, problem)
+    pending = [(task, found[task.id]) for task in tasks if task.id in found and found[task.id].text is not None]
+    if not pending:
+        return found
+    pool = symbolic or SymbolicPool()
+    try:
+        for op in ("check", "read"):
+            group = [(task, a) for task, a in pending if task.format_only == (op == "read")]
+            verdicts = pool.request(op, [(task.derivation, a.text, a.latex) for task, a in group])
+            for (task, a), verdict in zip(group, verdicts):
+                found[task.id] = Answer(a.text, a.latex, verdict)
+    finally:
+        if symbolic is None:
+            pool.close()
+    return found
+
+
 def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise, tasks: tuple[PlannedTask, ...],
-                  sandbox: Sandbox, hide: tuple[str, ...] = ()) -> SubmissionResult:
+                  sandbox: Sandbox, hide: tuple[str, ...] = (),
+                  symbolic: SymbolicPool | None = None) -> SubmissionResult:
     started = time.perf_counter()
     cells, issues = prepare_cells(notebook)
     seed = student_seed(exercise.id, sub.student)
@@ -80,8 +142,9 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     for index, source in cells:
         for name in defined_names(source):
             defined_in[name] = index
+    answers = judge_answers(tasks, execution, notebook, symbolic)
     facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
-                                       for task in tasks if task.forbid})
+                                       for task in tasks if task.forbid}, answers)
     task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
     issues = _cell_issues(execution, exercise.limits.cell_seconds) + issues
     issues.sort(key=lambda issue: issue.cell)
@@ -96,10 +159,7 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
 
 
 def grade_notebook(sub: Submission, notebook: StudentNotebook, exercise: Exercise, sandbox: Sandbox, *,
-                   public_only: bool = False, cache: ExpectedCache | None = None,
-                   hide: tuple[str, ...] = ()) -> SubmissionResult:
-    try:
-        tasks = plan_exercise(exercise, student_seed(exercise.id, sub.student), public_only=public_only, cache=cache)
-    except GraderError:
-        raise
-    return grade_planned(sub, notebook, exercise, tasks, sandbox, hide)
+                   public_only: bool = False, cache: ExpectedCache | None = None, hide: tuple[str, ...] = (),
+                   symbolic: SymbolicPool | None = None) -> SubmissionResult:
+    tasks = plan_exercise(exercise, student_seed(exercise.id, sub.student), public_only=public_only, cache=cache)
+    return grade_planned(sub, notebook, exercise, tasks, sandbox, hide, symbolic)

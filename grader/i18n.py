@@ -97,6 +97,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "`{name}` uses {apis}, which this task does not allow: write the computation yourself.",
         "es": "`{name}` usa {apis}, que esta tarea no permite: escribe tú el cálculo.",
     },
+    "derivation.missing": {
+        "en": "No answer found: assign it to `{name}` as a string (e.g. {name} = \"...\") or a sympy expression, "
+              "or write it in LaTeX in a markdown cell tagged `{name}`.",
+        "es": "No se encontró la respuesta: asígnala a `{name}` como cadena (p. ej. {name} = \"...\") o expresión "
+              "de sympy, o escríbela en LaTeX en una celda markdown con la etiqueta `{name}`.",
+    },
+    "derivation.wrong_type": {
+        "en": "`{name}` should hold your answer as a string or a sympy expression, but it is a {type}.",
+        "es": "`{name}` debería contener tu respuesta como cadena o expresión de sympy, pero es un {type}.",
+    },
+    "derivation.unchecked": {
+        "en": "Your answer could not be checked (the checker failed); your instructor will review it.",
+        "es": "No se pudo comprobar tu respuesta (falló el comprobador); tu profesor la revisará.",
+    },
     # Comparisons
     "check.type": {
         "en": "returned {got_type}, expected {expected_type}",

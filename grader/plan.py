@@ -73,6 +73,8 @@ class PlannedTask:
     forbid: tuple[str, ...]
     tests: tuple[PlannedTest, ...]
     hidden_tests: int = 0  # tests left out of this plan (e.g. hidden tests under `grader check`)
+    derivation: Any = None  # DerivationSpec of a derivation task
+    format_only: bool = False  # derivation checked for form only (self-checks never see the answer)
 
 
 def student_seed(exercise_id: str, student: str) -> int:
@@ -177,5 +179,6 @@ def plan_exercise(exercise: Exercise, seed: int, *, public_only: bool = False,
         chosen = [t for t in task.tests if t.public or not public_only]
         tests = tuple(plan_test(exercise, task, test, seed, cache) for test in chosen)
         tasks.append(PlannedTask(task.id, task.title, task.kind, task.target, task.forbid, tests,
-                                 hidden_tests=len(task.tests) - len(chosen)))
+                                 hidden_tests=len(task.tests) - len(chosen), derivation=task.derivation,
+                                 format_only=public_only and task.kind == "derivation"))
     return tuple(tasks)

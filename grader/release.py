@@ -2,7 +2,9 @@
 
 Solution regions are marked in an exercise's `solution.ipynb` by `# BEGIN SOLUTION` and
 `# END SOLUTION` lines (replaced by a `raise NotImplementedError` at the same indentation), or
-by tagging a whole cell `solution` (its source becomes a placeholder comment). Cells tagged
+by tagging a whole cell `solution` (a code cell's source becomes a placeholder comment; a markdown
+cell keeps its first paragraph, the prompt, and its other tags). A `# STUDENT: <line>` inside a
+region gives the line the student starts from instead (e.g. `# STUDENT: d_tanh = ""`). Cells tagged
 `instructor` are dropped. Outputs are cleared and the exercise id is written to the metadata.
 """
 
@@ -25,18 +27,28 @@ END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
 PLACEHOLDER = "raise NotImplementedError(\"your code here / tu código aquí\")"
 
 
+STUDENT = re.compile(r"^\s*#\s*STUDENT:\s?(.*)$")
+
+
 def strip_solutions(source: str) -> str:
+    """Replace each solution region by its `# STUDENT:` lines, or by a NotImplementedError."""
     out: list[str] = []
     inside = False
+    indent = ""
+    region: list[str] = []
     for line in source.split("\n"):
         begin = BEGIN.match(line)
         if begin and not inside:
-            inside = True
-            out.append(begin.group(1) + PLACEHOLDER)
+            inside, indent, region = True, begin.group(1), []
             continue
         if inside:
             if END.match(line):
                 inside = False
+                out += region or [indent + PLACEHOLDER]
+                continue
+            student = STUDENT.match(line)
+            if student:
+                region.append(indent + student.group(1))
             continue
         out.append(line)
     if inside:
@@ -65,6 +77,11 @@ def student_notebook(exercise: Exercise) -> dict[str, Any]:
                 strip_solutions(_source(cell))
             cell["outputs"] = []
             cell["execution_count"] = None
+        elif "solution" in tags:
+            # A markdown answer cell: keep its prompt (the first paragraph) and its tags, drop the answer.
+            prompt = _source(cell).split("\n\n")[0]
+            cell["source"] = prompt + "\n\n*(your answer here / tu respuesta aquí)*"
+            cell["metadata"]["tags"] = [t for t in tags if t != "solution"]
         cells.append(cell)
     nb["cells"] = cells
     meta = nb.setdefault("metadata", {})

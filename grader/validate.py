@@ -21,6 +21,7 @@ from .plan import ExpectedCache
 from .release import student_notebook
 from .results import SubmissionResult
 from .sandbox import Sandbox
+from .symbolic.service import SymbolicPool
 
 
 @dataclass
@@ -34,10 +35,11 @@ class Verdict:
 
 
 def _grade(nb: dict[str, Any], name: str, exercise: Exercise, sandbox: Sandbox, cache: ExpectedCache,
-           hide: tuple[str, ...]) -> SubmissionResult:
+           hide: tuple[str, ...], symbolic: SymbolicPool) -> SubmissionResult:
     path = Path(exercise.path) / f"<{name}>.ipynb"
     notebook = parse_notebook(json.dumps(nb).encode(), path)
-    return grade_notebook(Submission("validate", path), notebook, exercise, sandbox, cache=cache, hide=hide)
+    return grade_notebook(Submission("validate", path), notebook, exercise, sandbox, cache=cache, hide=hide,
+                          symbolic=symbolic)
 
 
 def solution_notebook(exercise: Exercise) -> dict[str, Any]:
@@ -68,9 +70,14 @@ def with_extra_cell(nb: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def validate_exercise(exercise: Exercise, sandbox: Sandbox, hide: tuple[str, ...] = ()) -> list[Verdict]:
+    with SymbolicPool() as symbolic:
+        return _validate(exercise, sandbox, hide, symbolic)
+
+
+def _validate(exercise: Exercise, sandbox: Sandbox, hide: tuple[str, ...], symbolic: SymbolicPool) -> list[Verdict]:
     cache = ExpectedCache()
     verdicts = []
-    solution = _grade(solution_notebook(exercise), "solution", exercise, sandbox, cache, hide)
+    solution = _grade(solution_notebook(exercise), "solution", exercise, sandbox, cache, hide, symbolic)
     v = Verdict(exercise.id, "solution", True, solution.score, solution.max_score)
     for task, test in solution.tests():
         if not test.passed:
@@ -80,7 +87,7 @@ def validate_exercise(exercise: Exercise, sandbox: Sandbox, hide: tuple[str, ...
         v.ok = False
     verdicts.append(v)
 
-    blank = _grade(student_notebook(exercise), "blank", exercise, sandbox, cache, hide)
+    blank = _grade(student_notebook(exercise), "blank", exercise, sandbox, cache, hide, symbolic)
     v = Verdict(exercise.id, "blank", True, blank.score, blank.max_score)
     for task, test in blank.tests():
         if test.passed and test.max_score > 0:
@@ -91,7 +98,7 @@ def validate_exercise(exercise: Exercise, sandbox: Sandbox, hide: tuple[str, ...
     for path in wrong_variants(exercise):
         expect = read_expectation(path)
         result = _grade(with_extra_cell(solution_notebook(exercise), path.read_text(encoding="utf-8")),
-                        f"wrong/{path.stem}", exercise, sandbox, cache, hide)
+                        f"wrong/{path.stem}", exercise, sandbox, cache, hide, symbolic)
         v = Verdict(exercise.id, f"wrong/{path.stem}", True, result.score, result.max_score)
         by_name = {f"{task.id}:{test.name}": test for task, test in result.tests()}
         for name in expect.get("fails", []):

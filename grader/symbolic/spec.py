@@ -27,6 +27,8 @@ __all__ = [
     "DerivationSpec",
     "AnswerKind",
     "Bilingual",
+    "spec_to_json",
+    "spec_from_json",
 ]
 
 Bilingual: TypeAlias = Mapping[str, str]
@@ -165,3 +167,43 @@ class DerivationSpec:
         if not (self.rtol >= 0 and self.atol >= 0):
             raise SpecError(f"{self.id}: tolerances must be non-negative")
         object.__setattr__(self, "title", MappingProxyType(dict(self.title)))
+
+
+def spec_to_json(spec: DerivationSpec) -> dict[str, object]:
+    """A spec as JSON (to hand it to the process that checks answers)."""
+    def domain(d: Domain) -> dict[str, object]:
+        return {"interval": [d.lo, d.hi]} if isinstance(d, Interval) else {"choice": list(d.values)}
+
+    return {
+        "id": spec.id, "expected": spec.expected, "kind": spec.kind, "rtol": spec.rtol, "atol": spec.atol,
+        "title": dict(spec.title), "functions": list(spec.functions), "abstract": list(spec.abstract),
+        "constraints": list(spec.constraints),
+        "symbols": [{"name": s.name, "domain": domain(s.domain), "aliases": list(s.aliases)} for s in spec.symbols],
+        "definitions": [[d.name, d.expression] for d in spec.definitions],
+        "breakpoints": [{"symbol": b.symbol, "at": b.at, "accepted": None if b.accepted is None else list(b.accepted),
+                         "accept_undefined": b.accept_undefined} for b in spec.breakpoints],
+        "misconceptions": [{"id": m.id, "answer": m.answer, "hint": dict(m.hint)} for m in spec.misconceptions],
+    }
+
+
+def spec_from_json(data: dict[str, object]) -> DerivationSpec:
+    """The inverse of :func:`spec_to_json` (raises ``SpecError``/``KeyError``/``TypeError`` on bad input)."""
+    def domain(d: dict[str, list[float]]) -> Domain:
+        if "interval" in d:
+            lo, hi = d["interval"]
+            return Interval(float(lo), float(hi))
+        return Choice(tuple(float(v) for v in d["choice"]))
+
+    get = data.__getitem__
+    return DerivationSpec(
+        id=str(get("id")), expected=str(get("expected")), kind=get("kind"),  # type: ignore[arg-type]
+        rtol=float(get("rtol")), atol=float(get("atol")), title=dict(get("title")),  # type: ignore[arg-type]
+        functions=tuple(get("functions")), abstract=tuple(get("abstract")),  # type: ignore[arg-type]
+        constraints=tuple(get("constraints")),  # type: ignore[arg-type]
+        symbols=tuple(Sym(s["name"], domain(s["domain"]), tuple(s["aliases"])) for s in get("symbols")),  # type: ignore[attr-defined]
+        definitions=tuple(Definition(n, e) for n, e in get("definitions")),  # type: ignore[attr-defined]
+        breakpoints=tuple(Breakpoint(b["symbol"], float(b["at"]),  # type: ignore[index]
+                                     None if b["accepted"] is None else tuple(b["accepted"]),  # type: ignore[index]
+                                     bool(b["accept_undefined"])) for b in get("breakpoints")),  # type: ignore[attr-defined, index]
+        misconceptions=tuple(Misconception(m["id"], m["answer"], m["hint"]) for m in get("misconceptions")),  # type: ignore[attr-defined, index]
+    )

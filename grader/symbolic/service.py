@@ -1,0 +1,156 @@
+"""A process that judges derivation answers for the grading process.
+
+The grading process runs threads, and forking it would be unsafe; so answers are sent, as
+frames, to a single-threaded service (`python -m grader.symbolic.service`) that imports sympy
+once and judges each batch in a forked, resource-limited child (`check_answers`). Student code
+never runs in this service: it only reads answer text through the safe reader.
+
+Requests: {"op": "check" | "read", "specs": {id: spec_json}, "items": [[id, text, latex], ...]}.
+Reply: {"verdicts": [verdict_json, ...]}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from ..sandbox.protocol import ProtocolError, read_frame, write_frame
+from .spec import DerivationSpec, spec_from_json, spec_to_json
+from .verdict import Verdict, VerdictDecodeError
+
+
+def _read_only(spec: DerivationSpec, text: str, latex: bool) -> dict[str, Any]:
+    """How the answer reads, without judging it (self-checks must not reveal the answer)."""
+    from .api import read_answer
+    from .errors import AnswerFormatError
+
+    try:
+        parsed = read_answer(spec, text, latex=latex)
+    except AnswerFormatError as exc:
+        return {"status": "invalid", "decided_by": "parse", "message": dict(exc.message), "read_as": None,
+                "misconception": None, "hint": None, "witness": None}
+    return {"status": "undetermined", "decided_by": "parse", "read_as": parsed.read_as, "misconception": None,
+            "hint": None, "witness": None,
+            "message": {"en": f"Your answer was read as {parsed.read_as}; whether it is right is checked when "
+                              f"your instructor grades.",
+                        "es": f"Tu respuesta se leyó como {parsed.read_as}; si es correcta se comprueba cuando "
+                              f"tu profesor corrige."}}
+
+
+def serve() -> int:
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    from .api import check_answers, prepare
+    from .bounded import run_bounded
+
+    specs: dict[str, DerivationSpec] = {}
+    while True:
+        try:
+            frame = read_frame(proto_in)
+        except EOFError:
+            return 0
+        header = frame.header
+        try:
+            for key, data in header.get("specs", {}).items():
+                if key not in specs:
+                    specs[key] = spec_from_json(data)
+            items = [(specs[i], t if isinstance(t, str) else None, bool(latex)) for i, t, latex in header["items"]]
+            if header.get("op") == "read":
+                for spec, _, latex in items:
+                    prepare(spec, latex=latex)
+                result = run_bounded(lambda: [_read_only(s, t, l) if isinstance(t, str) else None  # noqa: E741
+                                              for s, t, l in items])
+                verdicts = result.value if result.ok else [None] * len(items)
+            else:
+                verdicts = [v.to_json() for v in check_answers(items)]  # type: ignore[arg-type]
+            write_frame(proto_out, {"verdicts": verdicts})
+        except Exception as exc:  # a broken request must not take the service down
+            write_frame(proto_out, {"error": f"{type(exc).__name__}: {exc}"})
+
+
+class SymbolicService:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "grader.symbolic.service"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL)
+        self.sent: set[str] = set()
+
+    def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]]) -> list[Verdict | None]:
+        specs = {}
+        keys = []
+        for spec, _, _ in items:
+            data = spec_to_json(spec)
+            key = spec.id + ":" + hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+            keys.append(key)
+            if key not in self.sent:
+                specs[key] = data
+        write_frame(self.proc.stdin.fileno(), {"op": op, "specs": specs,  # type: ignore[union-attr]
+                                               "items": [[k, t, latex] for k, (_, t, latex) in zip(keys, items)]})
+        self.sent.update(specs)
+        reply = read_frame(self.proc.stdout.fileno()).header  # type: ignore[union-attr]
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        out: list[Verdict | None] = []
+        for data in reply.get("verdicts", []):
+            try:
+                out.append(None if data is None else Verdict.from_json(data))
+            except VerdictDecodeError:
+                out.append(None)
+        return out
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout=2)
+        except Exception:
+            self.proc.kill()
+
+
+class SymbolicPool:
+    """Services started on first use, one per concurrent caller."""
+
+    def __init__(self) -> None:
+        self._idle: queue.LifoQueue[SymbolicService] = queue.LifoQueue()
+        self._all: list[SymbolicService] = []
+        self._lock = threading.Lock()
+
+    def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]]) -> list[Verdict | None]:
+        if not items:
+            return []
+        try:
+            service = self._idle.get_nowait()
+        except queue.Empty:
+            service = SymbolicService()
+            with self._lock:
+                self._all.append(service)
+        try:
+            verdicts = service.request(op, items)
+        except (EOFError, ProtocolError, OSError, RuntimeError):
+            service.close()
+            with self._lock:
+                self._all.remove(service)
+            return [None] * len(items)
+        self._idle.put(service)
+        return verdicts
+
+    def close(self) -> None:
+        with self._lock:
+            for service in self._all:
+                service.close()
+            self._all.clear()
+
+    def __enter__(self) -> SymbolicPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    sys.exit(serve())
