@@ -8,11 +8,14 @@ that matches a known wrong implementation gets that misconception's hint.
 
 from __future__ import annotations
 
+import json
 import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import Close, Failure, describe
+import numpy as np
+
+from .checks import Close, Either, Failure, describe
 from .exercise import UNSET
 from .i18n import Text, t
 from .plan import PlannedCase, PlannedTask, PlannedTest
@@ -212,6 +215,34 @@ def judge_derivation(task: PlannedTask, test: PlannedTest, facts: NotebookFacts)
                       misconception=verdict.misconception, **common)
 
 
+MAX_PLOT_NUMBERS = 5000
+
+
+def _plain_list(value: Any) -> Any:
+    """Numbers for a plot as JSON lists (6 significant digits), or None when not plottable."""
+    if isinstance(value, Either):
+        value = value.options[0]
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if arr.size > MAX_PLOT_NUMBERS or arr.size == 0:
+        return None
+    arr = np.where(np.isfinite(arr), arr, np.nan)
+    return json.loads(json.dumps(np.round(arr, 6).tolist()).replace("NaN", "null"))
+
+
+def plot_data(task: PlannedTask, execution: Execution) -> tuple[dict[str, Any], ...]:
+    out = []
+    for plot in task.plots:
+        run = execution.probes.get(plot.probe.id)
+        student = _plain_list(run.value) if run is not None and run.status == "ok" else None
+        extra = {k: _plain_list(v) if isinstance(v, np.ndarray) else v for k, v in plot.extra.items()}
+        out.append({"kind": plot.kind, "title": plot.title.to_json(), "student": student,
+                    "reference": _plain_list(plot.reference), **extra})
+    return tuple(out)
+
+
 def evaluate(tasks: tuple[PlannedTask, ...], execution: Execution, facts: NotebookFacts,
              probe_seconds: float) -> tuple[TaskResult, ...]:
     results = []
@@ -220,5 +251,5 @@ def evaluate(tasks: tuple[PlannedTask, ...], execution: Execution, facts: Notebo
             tests = tuple(judge_derivation(task, test, facts) for test in task.tests)
         else:
             tests = tuple(judge_test(task, test, facts, execution, probe_seconds) for test in task.tests)
-        results.append(TaskResult(task.id, task.title, task.kind, tests))
+        results.append(TaskResult(task.id, task.title, task.kind, tests, plot_data(task, execution)))
     return tuple(results)

@@ -84,6 +84,25 @@ class Test:
 
 
 @dataclass(frozen=True)
+class Plot:
+    """A picture for the report: the student's output beside the reference's, on one case.
+
+    kind "curve": `extra["x"]` is the x-axis and both outputs are y-values (an activation on a grid);
+    "trajectory": outputs are sequences of 2-D points (an optimiser's path; `extra` may name the
+    objective); "boundary": outputs are class predictions on the grid `extra["grid_x"]` ×
+    `extra["grid_y"]`, with `extra["points"]` the data. Plots are never graded.
+    """
+
+    kind: Literal["curve", "trajectory", "boundary"]
+    title: Text
+    case: Case
+    probe: ProbeKind = "call"
+    script: str | None = None
+    reference: Callable[..., Any] | None = None  # default: the task's reference
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Task:
     """A graded unit: usually one function (`target`) the student writes, with its tests."""
 
@@ -96,6 +115,7 @@ class Task:
     signature: str = ""  # how the statement writes the call, e.g. "sigmoid(x)"
     kind: str = "function"
     derivation: Any = None  # a grader.symbolic.DerivationSpec for kind "derivation"
+    plots: tuple[Plot, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -104,9 +124,15 @@ class Task:
 
 def FunctionTask(id: str, title: Text | dict[str, str] | str, function: str, tests: Sequence[Test], *,
                  reference: Callable[..., Any] | None = None, forbid: Sequence[str] = (),
-                 signature: str = "") -> Task:
+                 signature: str = "", plots: Sequence[Plot] = ()) -> Task:
     return Task(id=id, title=Text.of(title), tests=tuple(tests), target=function, reference=reference,
-                forbid=tuple(forbid), signature=signature or f"{function}(…)", kind="function")
+                forbid=tuple(forbid), signature=signature or f"{function}(…)", kind="function",
+                plots=tuple(plots))
+
+
+def curve(title: Text, x: Any, reference: Callable[..., Any] | None = None) -> Plot:
+    """The student's function and the reference on the grid `x` (an activation, say)."""
+    return Plot("curve", title, Case((x,)), reference=reference, extra={"x": x})
 
 
 def NumericTask(id: str, title: Text | dict[str, str] | str, variable: str, expected: Any, points: float, *,

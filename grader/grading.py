@@ -135,7 +135,8 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     started = time.perf_counter()
     cells, issues = prepare_cells(notebook)
     seed = student_seed(exercise.id, sub.student)
-    probes = tuple(case.probe for task in tasks for test in task.tests for case in test.cases)
+    probes = tuple(case.probe for task in tasks for test in task.tests for case in test.cases) + \
+        tuple(plot.probe for task in tasks for plot in task.plots)
     execution = sandbox.execute(Job(cells=cells, probes=probes, seed=seed, limits=exercise.limits, hide=hide))
     sources = [src for _, src in cells]
     defined_in: dict[str, int] = {}

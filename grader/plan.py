@@ -65,6 +65,15 @@ class PlannedTest:
 
 
 @dataclass(frozen=True)
+class PlannedPlot:
+    kind: str
+    title: Text
+    probe: Probe
+    reference: Any
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class PlannedTask:
     id: str
     title: Text
@@ -75,6 +84,7 @@ class PlannedTask:
     hidden_tests: int = 0  # tests left out of this plan (e.g. hidden tests under `grader check`)
     derivation: Any = None  # DerivationSpec of a derivation task
     format_only: bool = False  # derivation checked for form only (self-checks never see the answer)
+    plots: tuple[PlannedPlot, ...] = ()
 
 
 def student_seed(exercise_id: str, student: str) -> int:
@@ -172,13 +182,27 @@ def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Expe
                        cases=tuple(planned), source=test.script)
 
 
+def plan_plots(exercise: Exercise, task: Task, cache: ExpectedCache) -> tuple[PlannedPlot, ...]:
+    plots = []
+    for k, plot in enumerate(task.plots):
+        fn = plot.reference or task.reference
+        key = f"{exercise.id}@{exercise.version}/{task.id}/plot{k}/{_digest(plot.case)}"
+        reference = cache.get(key, lambda fn=fn, c=plot.case: fn(*c.args, **c.kwargs)) if fn is not None else None
+        probe = Probe(id=f"{task.id}:plot:{k}", kind=plot.probe, name=task.target, args=tuple(plot.case.args),
+                      kwargs=dict(plot.case.kwargs), source=plot.script, timeout=None)
+        plots.append(PlannedPlot(plot.kind, plot.title, probe, reference, to_plain(dict(plot.extra))))
+    return tuple(plots)
+
+
 def plan_exercise(exercise: Exercise, seed: int, *, public_only: bool = False,
-                  cache: ExpectedCache | None = None) -> tuple[PlannedTask, ...]:
+                  cache: ExpectedCache | None = None, plots: bool = True) -> tuple[PlannedTask, ...]:
+    cache = cache or ExpectedCache()
     tasks = []
     for task in exercise.tasks:
         chosen = [t for t in task.tests if t.public or not public_only]
         tests = tuple(plan_test(exercise, task, test, seed, cache) for test in chosen)
         tasks.append(PlannedTask(task.id, task.title, task.kind, task.target, task.forbid, tests,
                                  hidden_tests=len(task.tests) - len(chosen), derivation=task.derivation,
-                                 format_only=public_only and task.kind == "derivation"))
+                                 format_only=public_only and task.kind == "derivation",
+                                 plots=plan_plots(exercise, task, cache) if plots else ()))
     return tuple(tasks)

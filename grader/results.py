@@ -92,6 +92,7 @@ class TaskResult:
     title: Text
     kind: str
     tests: tuple[TestResult, ...]
+    plots: tuple[dict[str, Any], ...] = ()  # pictures for the report (see grader.exercise.Plot)
 
     @property
     def score(self) -> float:
@@ -103,12 +104,13 @@ class TaskResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": _json(self.title), "kind": self.kind, "score": self.score,
-                "max_score": self.max_score, "tests": [t.to_dict() for t in self.tests]}
+                "max_score": self.max_score, "tests": [t.to_dict() for t in self.tests], "plots": list(self.plots)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaskResult:
         return cls(data["id"], Text.of(data.get("title")), data.get("kind", "function"),
-                   tuple(TestResult.from_dict(t) for t in data.get("tests", [])))
+                   tuple(TestResult.from_dict(t) for t in data.get("tests", [])),
+                   tuple(data.get("plots", [])))
 
     def export(self, lang: str) -> dict[str, Any]:
         return {"id": self.id, "title": self.title(lang), "kind": self.kind, "score": self.score,

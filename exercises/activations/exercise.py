@@ -10,12 +10,18 @@ import numpy as np
 
 import reference.activations as ref
 from grader.checks import Close, Either, Finite, InRange, SumsTo
-from grader.exercise import Case, Exercise, FunctionTask, Misconception, Test, random_arrays
+from grader.exercise import Case, Exercise, FunctionTask, Misconception, Test, curve, random_arrays
 from grader.i18n import Text
 from grader.sandbox.limits import Limits
 
 LARGE = np.array([-1000.0, -710.0, -40.0, 0.0, 40.0, 710.0, 1000.0])
 EXACT = Close(rtol=1e-7, atol=1e-10, dtype="float")
+GRID = np.linspace(-5.0, 5.0, 201)  # includes 0 exactly (index 100)
+
+
+def picture(name: str) -> tuple:
+    return (curve(Text(f"{name}: yours and the reference on [−5, 5]", f"{name}: la tuya y la de referencia en [−5, 5]"),
+                  GRID),)
 NUMERIC = Close(rtol=0, atol=0)
 
 
@@ -45,7 +51,7 @@ STABILITY_HINT = Text(
 
 tasks = [
     FunctionTask(
-        "step", {"en": "Step function", "es": "Función escalón"}, "step", signature="step(x)",
+        "step", {"en": "Step function", "es": "Función escalón"}, "step", signature="step(x)", plots=picture("step"),
         reference=ref.step,
         tests=[
             Test("values", 1, with_zeros([(7,), (3, 4)]), (NUMERIC,), public=True,
@@ -63,7 +69,7 @@ tasks = [
             Test("random", 1, random_arrays([(50,), (4, 6)]), (NUMERIC,)),
         ]),
     FunctionTask(
-        "sign", {"en": "Sign function", "es": "Función signo"}, "sign", signature="sign(x)",
+        "sign", {"en": "Sign function", "es": "Función signo"}, "sign", signature="sign(x)", plots=picture("sign"),
         reference=ref.sign,
         tests=[
             Test("values", 1, with_zeros([(7,), (2, 5)]), (NUMERIC,), public=True,
@@ -77,7 +83,7 @@ tasks = [
             Test("random", 1, random_arrays([(50,), (3, 3, 3)]), (NUMERIC,)),
         ]),
     FunctionTask(
-        "sigmoid", {"en": "Logistic sigmoid", "es": "Sigmoide logística"}, "sigmoid", signature="sigmoid(x)",
+        "sigmoid", {"en": "Logistic sigmoid", "es": "Sigmoide logística"}, "sigmoid", signature="sigmoid(x)", plots=picture("sigmoid"),
         reference=ref.sigmoid, forbid=("torch.sigmoid", "torch.special.expit", "torch.nn.functional.sigmoid",
                                        "scipy.special.expit"),
         tests=[
@@ -93,7 +99,7 @@ tasks = [
         ]),
     FunctionTask(
         "sigmoid_prime", {"en": "Derivative of the sigmoid", "es": "Derivada de la sigmoide"}, "sigmoid_prime",
-        signature="sigmoid_prime(x)", reference=ref.sigmoid_prime,
+        signature="sigmoid_prime(x)", plots=picture("sigmoid_prime"), reference=ref.sigmoid_prime,
         tests=[
             Test("values", 2, random_arrays([(6,), (2, 5)]), (EXACT,), public=True,
                  title=Text("values on random inputs", "valores con entradas aleatorias"),
@@ -112,7 +118,7 @@ tasks = [
                  title=Text("stability at ±1000", "estabilidad en ±1000"), hint=STABILITY_HINT),
         ]),
     FunctionTask(
-        "tanh", {"en": "Hyperbolic tangent", "es": "Tangente hiperbólica"}, "tanh", signature="tanh(x)",
+        "tanh", {"en": "Hyperbolic tangent", "es": "Tangente hiperbólica"}, "tanh", signature="tanh(x)", plots=picture("tanh"),
         reference=ref.tanh, forbid=("numpy.tanh", "torch.tanh", "math.tanh", "torch.nn.functional.tanh",
                                     "scipy.special.tanh"),
         tests=[
@@ -125,7 +131,7 @@ tasks = [
         ]),
     FunctionTask(
         "tanh_prime", {"en": "Derivative of tanh", "es": "Derivada de tanh"}, "tanh_prime",
-        signature="tanh_prime(x)", reference=ref.tanh_prime,
+        signature="tanh_prime(x)", plots=picture("tanh_prime"), reference=ref.tanh_prime,
         tests=[
             Test("values", 2, random_arrays([(6,), (3, 3)], -3, 3), (EXACT,), public=True,
                  title=Text("values on random inputs", "valores con entradas aleatorias"),
@@ -140,7 +146,7 @@ tasks = [
                  title=Text("stability at ±1000", "estabilidad en ±1000"), hint=STABILITY_HINT),
         ]),
     FunctionTask(
-        "relu", {"en": "ReLU", "es": "ReLU"}, "relu", signature="relu(x)", reference=ref.relu,
+        "relu", {"en": "ReLU", "es": "ReLU"}, "relu", signature="relu(x)", plots=picture("relu"), reference=ref.relu,
         tests=[
             Test("values", 1, random_arrays([(8,), (3, 4)]), (EXACT,), public=True,
                  title=Text("values on random inputs", "valores con entradas aleatorias")),
@@ -151,7 +157,7 @@ tasks = [
         ]),
     FunctionTask(
         "relu_prime", {"en": "Derivative of ReLU", "es": "Derivada de ReLU"}, "relu_prime",
-        signature="relu_prime(x)",
+        signature="relu_prime(x)", plots=picture("relu_prime"),
         reference=lambda x: Either((ref.relu_prime(x, at_zero=0), ref.relu_prime(x, at_zero=1))),
         tests=[
             Test("values", 1, random_arrays([(8,), (2, 4)]), (NUMERIC,), public=True,
