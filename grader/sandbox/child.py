@@ -260,7 +260,11 @@ def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolat
         os.closerange(result_fd + 1, 65536)
         header = job.header
         limits = Limits.from_json(header["limits"])
-        isolation.apply_namespaces(plan, limits)
+        isolation.die_with_parent()
+        if isolation.apply_namespaces(plan, limits):
+            isolation.enter_pid_namespace()
+            channel.owner = _getpid()  # the notebook runs in a grandchild, inside the namespace
+        isolation.drop_privileges(plan)
         isolation.apply_rlimits(limits, plan.level)
         isolation.finish_privileges()
         isolation.scrub_process(plan)

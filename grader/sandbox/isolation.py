@@ -2,11 +2,14 @@
 
 Three levels, chosen by what the platform permits (`detect()` tries them in a throwaway child):
 
-- "full" (root): new mount, network, IPC and UTS namespaces; a private tmpfs on /tmp (the
-  child's working directory lives there); the grader's code, the exercises, the submissions,
-  the output folder and home directories masked by empty read-only tmpfs mounts; then the child
-  drops to an unprivileged uid of its own, so it cannot signal the grader or touch its files and
-  RLIMIT_NPROC really bounds its processes.
+- "full" (root): new mount, network, IPC, UTS and PID namespaces; a private tmpfs on /tmp (the
+  child's working directory lives there) and a /proc that shows only the child's processes; the
+  grader's code, the exercises, the submissions, the output folder, home directories and every
+  top-level folder that is not part of the system (/work, /srv, /run, /var, …) masked by empty
+  read-only tmpfs mounts; then the child drops to an unprivileged uid of its own (one per
+  worker), so it cannot signal the grader or touch its files and RLIMIT_NPROC really bounds its
+  processes. When the first process of the PID namespace ends, the kernel kills every process
+  left in it: nothing the student started outlives the notebook, or a killed grader.
 - "userns" (unprivileged user namespaces): the same namespaces and masks, without the uid drop.
 - "basic": rlimits, a scrubbed environment and a Python audit hook only (documented as weaker:
   native code can bypass an audit hook).
@@ -34,20 +37,29 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
+MS_NOEXEC = 8
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 
-# The first uid handed to sandboxed children; slot k gets SANDBOX_UID_BASE + k.
+# The first uid handed to sandboxed children; the worker with pid p gives its children
+# SANDBOX_UID_BASE + p.
 SANDBOX_UID_BASE = 1_500_000_000
 
 BLOCKED_PACKAGES = ("reference", "grader", "exercises", "templates")
+
+# Top-level folders a notebook may see: the operating system. Everything else at the root
+# (/home, /root, /work, /srv, /opt, /mnt, /run, /var, …) is hidden unless the interpreter or a
+# library the worker loaded lives there; course material and sockets live in such places.
+SYSTEM_ROOTS = frozenset({"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp",
+                          "usr"})
 
 _libc: Any = None
 
@@ -124,15 +136,23 @@ def _masks(path: str, keep: tuple[str, ...], budget: list[int]) -> list[tuple[st
     return out
 
 
-def apply_namespaces(plan: Plan, limits: Limits) -> None:
-    """Enter namespaces, mount the private /tmp and the masks, and drop privileges."""
+def apply_namespaces(plan: Plan, limits: Limits) -> bool:
+    """Enter namespaces and mount the private /tmp and the masks (still privileged).
+
+    Returns whether a new PID namespace was made: the caller must then `enter_pid_namespace()`.
+    """
     if plan.level == "basic":
-        return
+        return False
     real_uid, real_gid = os.getuid(), os.getgid()
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if plan.level == "userns":
         flags |= CLONE_NEWUSER
-    _unshare(flags)
+    try:
+        _unshare(flags | CLONE_NEWPID)
+        pid_namespace = True
+    except OSError:  # a platform that refuses PID namespaces still gets the others
+        _unshare(flags)
+        pid_namespace = False
     if plan.level == "userns":
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {real_uid} 1"), ("gid_map", f"0 {real_gid} 1")):
             with open(f"/proc/self/{name}", "w") as fh:
@@ -158,11 +178,95 @@ def apply_namespaces(plan: Plan, limits: Limits) -> None:
         except OSError:
             pass  # a path that vanished meanwhile needs no mask
     os.makedirs(plan.workdir, mode=0o700, exist_ok=True)
-    if plan.uid is not None:
-        os.chown(plan.workdir, plan.uid, plan.uid)
-        os.setgroups([])
-        os.setresgid(plan.uid, plan.uid, plan.uid)
-        os.setresuid(plan.uid, plan.uid, plan.uid)
+    return pid_namespace
+
+
+def enter_pid_namespace() -> None:
+    """Fork twice into the new PID namespace; return only in the process that runs the notebook.
+
+    The caller stays outside as a relay that ends the way the notebook's process ended. Inside,
+    process 1 mounts a fresh /proc, forks the notebook's process and reaps whatever else gets
+    orphaned; when it exits the kernel kills everything left in the namespace. Each level dies
+    with its parent (PR_SET_PDEATHSIG), so a killed worker takes the whole tree with it.
+    """
+    read_status, write_status = os.pipe()
+    init = os.fork()
+    if init:
+        os.close(write_status)
+        _relay(init, read_status)
+    os.close(read_status)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        pass  # a platform that forbids it keeps the old /proc: signals stay confined all the same
+    notebook = os.fork()
+    if notebook:
+        _init(notebook, write_status)
+    os.close(write_status)
+
+
+def _quiet(keep_fd: int) -> None:
+    """Close every descriptor but `keep_fd` so the worker sees the notebook's pipes close with it."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        if fd != null:
+            os.dup2(null, fd)
+    for low, high in ((3, keep_fd), (keep_fd + 1, 65536)):
+        if low < high:
+            os.closerange(low, high)
+
+
+def _relay(init: int, read_status: int) -> None:
+    """Outside the namespace: wait for it, then end as the notebook's process ended."""
+    try:
+        _quiet(read_status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        data = b""
+        while len(data) < 4:
+            chunk = os.read(read_status, 4 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        _, status = os.waitpid(init, 0)
+        if len(data) == 4:
+            status = int.from_bytes(data, "little", signed=True)
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+            os.kill(os.getpid(), sig)
+            os._exit(128 + sig)
+        os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 70)
+    except BaseException:
+        os._exit(70)
+
+
+def _init(notebook: int, write_status: int) -> None:
+    """Process 1 of the namespace: reap everything, report the notebook's status, then exit."""
+    try:
+        _quiet(write_status)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                os._exit(70)
+            if pid == notebook:
+                os.write(write_status, status.to_bytes(4, "little", signed=True))
+                os._exit(0)
+    except BaseException:
+        os._exit(70)
+
+
+def drop_privileges(plan: Plan) -> None:
+    """Under "full", become the child's own unprivileged user (the working directory is its)."""
+    if plan.uid is None:
+        return
+    os.chown(plan.workdir, plan.uid, plan.uid)
+    os.setgroups([])
+    os.setresgid(plan.uid, plan.uid, plan.uid)
+    os.setresuid(plan.uid, plan.uid, plan.uid)
 
 
 def _expose(path: str) -> None:
@@ -234,6 +338,10 @@ def _processes_of(uid: int) -> int:
         except OSError:
             continue
     return count
+
+
+def die_with_parent() -> None:
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def finish_privileges() -> None:
@@ -312,6 +420,20 @@ def scrub_process(plan: Plan) -> None:
             del sys.modules[name]
 
 
+def outside_system(keep: tuple[str, ...]) -> tuple[str, ...]:
+    """What every child must not see, whatever the job: the root's non-system folders and files,
+    and our own packages wherever they are installed (the kept paths are carved out of it)."""
+    try:
+        hidden = {"/" + name for name in os.listdir("/") if name not in SYSTEM_ROOTS}
+    except OSError:
+        hidden = set()
+    for entry in keep:
+        for name in BLOCKED_PACKAGES:
+            if os.path.isdir(os.path.join(entry, name)):
+                hidden.add(os.path.join(entry, name))
+    return tuple(sorted(hidden))
+
+
 def _holds_blocked_package(path: str) -> bool:
     # A source checkout on sys.path would make `import reference` work; site-packages holds
     # numpy too, so it stays (the audit hook and the masks cover what it holds of ours).
@@ -350,7 +472,8 @@ def describe(level: str) -> list[tuple[str, bool]]:
         ("limit on processes and threads", True),
         ("no network (own network namespace)", ns),
         ("private /tmp and working directory (own mount namespace)", ns),
-        ("grader code, exercises, submissions and output hidden (masked mounts)", ns),
+        ("grader code, exercises, submissions, output and non-system folders hidden (masked mounts)", ns),
+        ("own process namespace: sees only its processes; all of them die with the notebook", ns),
         ("unprivileged user of its own (cannot signal the grader or write its files)", full),
         ("audit hook: no network, no programs, no writes outside the working directory", True),
     ]

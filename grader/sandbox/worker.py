@@ -56,12 +56,22 @@ class _Capture:
 
 
 def keep_paths() -> tuple[str, ...]:
-    """What the child needs to keep seeing: the interpreter and its libraries."""
+    """What the child needs to keep seeing: the interpreter, its libraries, and the folders of
+    every shared library the worker has loaded (a library may load more of its own lazily)."""
     paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
                                            os.path.dirname(os.__file__))}
     for entry in sys.path:
         if entry and os.path.isdir(entry) and not isolation._holds_blocked_package(entry):
             paths.add(os.path.realpath(entry))
+    try:
+        with open("/proc/self/maps") as fh:
+            mapped = {line.split(None, 5)[5].strip() for line in fh if len(line.split(None, 5)) == 6}
+    except OSError:
+        mapped = set()
+    for name in mapped:
+        folder = os.path.dirname(name)
+        if name.startswith("/") and os.path.isfile(name) and not isolation._holds_blocked_package(folder):
+            paths.add(os.path.realpath(folder))
     return tuple(sorted(paths))
 
 
@@ -99,11 +109,20 @@ def _sweep(uid: int | None) -> None:
         time.sleep(0.002)
 
 
-def supervise(job: Frame, level: str, keep: tuple[str, ...], slot: int) -> tuple[dict[str, Any], list[bytes]]:
+class ParentGone(Exception):
+    """The grading process closed our stdin (it ended, or was killed): nothing is left to do."""
+
+
+def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
+              parent: int | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    """Run one job in a fresh child; `parent` is our stdin, watched so that a grading process
+    that dies mid-job takes the child with it (ParentGone, after the child is killed)."""
     limits = Limits.from_json(job.header["limits"])
-    hide = tuple(job.header.get("hide", ()))
+    hide = tuple(dict.fromkeys(tuple(job.header.get("hide", ())) + always_hidden))
     workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
-    uid = isolation.SANDBOX_UID_BASE + slot if level == "full" else None
+    # One uid per worker, from its pid: unique among the live workers of every grader on the
+    # machine, so RLIMIT_NPROC and the sweep below concern this child alone.
+    uid = isolation.SANDBOX_UID_BASE + os.getpid() if level == "full" else None
     plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir)
     r_res, w_res = os.pipe()
     r_out, w_out = os.pipe()
@@ -124,6 +143,9 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], slot: int) -> tuple
     selector = selectors.DefaultSelector()
     for fd in (r_res, r_out, r_err, pidfd):
         selector.register(fd, selectors.EVENT_READ)
+    if parent is not None:
+        selector.register(parent, selectors.EVENT_READ)
+    orphaned = False
     captures = {r_out: _Capture(limits.output_bytes), r_err: _Capture(limits.output_bytes)}
     frames = FrameBuffer(max_blobs=limits.result_bytes)
     events: list[dict[str, Any]] = []
@@ -146,11 +168,18 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], slot: int) -> tuple
 
     while True:
         now = time.monotonic()
-        if exited_at is not None and (len(selector.get_map()) == 0 or now > exited_at + 0.25):
+        watched = len(selector.get_map()) - (parent is not None and not orphaned)
+        if exited_at is not None and (watched == 0 or now > exited_at + 0.25):
             break
         wake = min(item_deadline, total_deadline, exited_at + 0.25 if exited_at is not None else float("inf"))
         for key, _ in selector.select(max(0.0, wake - now)):
             fd = key.fd
+            if fd == parent:
+                # The grading process never writes while a job runs: readable means it is gone.
+                selector.unregister(fd)
+                orphaned = True
+                kill("parent_gone")
+                continue
             if fd == pidfd:
                 exited_at = time.monotonic()
                 selector.unregister(fd)
@@ -205,6 +234,8 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], slot: int) -> tuple
     selector.close()
     if level == "basic":
         shutil.rmtree(workdir, ignore_errors=True)
+    if orphaned:
+        raise ParentGone()
     code = os.waitstatus_to_exitcode(status)
     response = {
         "events": events,
@@ -245,17 +276,23 @@ def main(argv: list[str]) -> int:
         sys.modules["matplotlib"].use("Agg")
     level = os.environ.get("GRADER_ISOLATION") or isolation.detect()
     keep = keep_paths()
-    slot = int(os.environ.get("GRADER_WORKER_SLOT", "0"))
+    always_hidden = isolation.outside_system(keep)
     write_frame(proto_out, {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid()})
     while True:
         try:
             frame = read_frame(proto_in)
-        except EOFError:
+        except (EOFError, ProtocolError):
             return 0
         if frame.header.get("cmd") != "run":
             return 0
-        header, blobs = supervise(frame, level, keep, slot)
-        write_frame(proto_out, header, blobs)
+        try:
+            header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in)
+        except ParentGone:
+            return 0
+        try:
+            write_frame(proto_out, header, blobs)
+        except OSError:
+            return 0
 
 
 if __name__ == "__main__":
