@@ -28,7 +28,7 @@ from .files import write_atomic
 from .gradebook import Gradebook
 from .grading import Submission, error_result, grade_notebook
 from .i18n import Text, t
-from .intake import intake
+from .intake import intake, refresh_meta
 from .library import bundle_dir, exercises_root, fingerprint, load
 from .notebook import StudentNotebook, imported_modules, read_notebook
 from .plan import ExpectedCache
@@ -49,6 +49,7 @@ class Options:
     jobs: int = 0  # 0: one worker per core
     lang: str = "en"
     reports: bool = True
+    roster: Path | None = None  # a CSV naming the students (grader.lms.roster)
 
 
 @dataclass
@@ -108,12 +109,12 @@ def grade_batch(path: Path, options: Options,
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
                 on_start: Callable[[int], None] | None = None) -> BatchOutcome:
     started = time.perf_counter()
-    subs = intake(path)
+    out = options.out
+    log = _Log(out / "grader.log")
+    subs = intake(path, workdir=out, roster=options.roster, log=log.write)
     if on_start is not None:
         on_start(len(subs))
-    out = options.out
     out.mkdir(parents=True, exist_ok=True)
-    log = _Log(out / "grader.log")
     outcome = BatchOutcome(results=[])
 
     # Read every notebook and resolve its exercise first: errors here are that student's result.
@@ -155,7 +156,10 @@ def grade_batch(path: Path, options: Options,
             stored = gradebook.lookup(sub.student, exercise.id, notebook.content_hash,
                                       prints[options.exercise or notebook.exercise_id or ""])
             if stored is not None:
-                results[i] = stored.with_identity(sub.student, str(sub.path))
+                results[i] = replace(stored.with_identity(sub.student, str(sub.path)),
+                                     meta=refresh_meta(stored.meta, sub.meta))
+                if results[i] != stored:  # moved or named anew (roster, LMS): exports read the gradebook
+                    gradebook.save(results[i], prints[options.exercise or notebook.exercise_id or ""])
                 outcome.reused += 1
             else:
                 todo.append(i)

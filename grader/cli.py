@@ -43,13 +43,16 @@ def main() -> None:
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Output folder: reports, results.json, grades.csv, gradebook.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: cores].")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CSV naming the students (columns: student, file, lms_id, name, email, sis_login_id, section).")
 @click.option("--lang", type=LANG, default="en", show_default=True, help="Language of reports and messages.")
-def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str) -> None:
-    """Grade every notebook under PATH (a folder, searched recursively, or one .ipynb)."""
+def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str,
+          roster: Path | None = None) -> None:
+    """Grade every notebook under PATH: a folder (searched recursively), one .ipynb, or an LMS download zip."""
     from .batch import Options, grade_batch
 
     progress = _Progress(sys.stdout.isatty())
-    outcome = grade_batch(path, Options(out=out, exercise=exercise, jobs=jobs or 0, lang=lang),
+    outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang),
                           on_result=progress.update, on_start=progress.start)
     progress.close()
     errors = sum(r.status == "error" for r in outcome.results)
@@ -147,6 +150,49 @@ def validate(exercises: tuple[str, ...]) -> None:
                 failed += not v.ok
     if failed:
         raise SystemExit(1)
+
+
+@main.command("export")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="The output folder of 'grader grade' (its gradebook); exports go to OUT/exports/.")
+@click.option("--format", "-f", "format_", required=True,
+              type=click.Choice(["moodle", "canvas", "gradescope", "csv", "json"]), help="Which LMS file(s) to write.")
+@click.option("--worksheet", type=click.Path(path_type=Path, dir_okay=False),
+              help="Moodle: the grading worksheet CSV downloaded from the assignment.")
+@click.option("--folders", type=click.Choice(["modern", "legacy"]), default="modern", show_default=True,
+              help="Moodle: feedback folder names of Moodle >= 4.1 (modern) or 3.1-4.0 (legacy, trailing '_').")
+@click.option("--column", help="Canvas: the assignment's gradebook column, 'Title (id)'.")
+@click.option("--points", type=click.FloatRange(min=0, min_open=True),
+              help="Canvas: the assignment's points possible [default: the exercise's maximum].")
+@click.option("--exercise", "-e", help="The exercise to export, when the gradebook holds several.")
+@click.option("--lang", type=LANG, default="en", show_default=True, help="Language of feedback.")
+def export_(out: Path, format_: str, worksheet: Path | None, folders: str, column: str | None,
+            points: float | None, exercise: str | None, lang: str) -> None:
+    """Write grades and feedback for an LMS from the gradebook in OUT, without re-grading."""
+    from .export import ExportOptions, export
+
+    written = export(out, ExportOptions(format=format_, lang=lang, exercise=exercise, worksheet=worksheet,
+                                        folders=folders, column=column, points=points))
+    for warning in written.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for path in written.files:
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="The zip to write [default: EXERCISE-gradescope.zip].")
+@click.option("--lang", type=LANG, default="en", show_default=True, help="Language of the feedback students see.")
+def gradescope(exercise: str, out: Path | None, lang: str) -> None:
+    """Build the Gradescope autograder zip (setup.sh, run_autograder) that grades EXERCISE."""
+    from .files import write_atomic
+    from .lms.autograder import build
+
+    data, members = build(exercise, lang)
+    target = out or Path(f"{Path(exercise).name}-gradescope.zip")
+    write_atomic(target, data)
+    click.echo(f"{target} ({', '.join(m for m in members if '/' not in m)})")
 
 
 if __name__ == "__main__":
