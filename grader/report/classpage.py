@@ -1,0 +1,209 @@
+"""What the class page shows: the score distribution, pass rates, common mistakes, flagged students.
+
+Everything here is counted from the results alone; the histogram is a small SVG written by hand
+(no plotting library: the class page must cost nothing next to grading).
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from dataclasses import dataclass, field
+
+from ..results import SubmissionResult
+from .ui import UI, number, percent
+
+MAX_MISTAKES = 10
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    href: str | None
+
+
+@dataclass
+class TestStat:
+    name: str
+    title: str
+    public: bool
+    passed: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> int:
+        return percent(self.passed, self.total)
+
+
+@dataclass
+class TaskStat:
+    id: str
+    title: str
+    max_score: float
+    full: int = 0
+    total: int = 0
+    points: float = 0.0
+    tests: dict[str, TestStat] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> int:
+        return percent(self.full, self.total)
+
+    @property
+    def mean_percent(self) -> int:
+        return percent(self.points, self.max_score * self.total)
+
+
+@dataclass
+class Mistake:
+    task: str
+    test: str
+    misconception: str | None
+    hint: str
+    students: list[Link] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Flag:
+    student: Link
+    kind: str
+    label: str
+    cell: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Row:
+    student: Link
+    score: str
+    max_score: str
+    percent: int
+    status: str
+    note: str
+
+
+@dataclass
+class ClassPage:
+    title: str
+    lang: str
+    count: int
+    graded: int
+    stats: dict[str, str]
+    histogram: str
+    tasks: list[TaskStat]
+    mistakes: list[Mistake]
+    flags: list[Flag]
+    rows: list[Row]
+
+
+def _stats(scores: list[float], lang: str) -> dict[str, str]:
+    if not scores:
+        return {}
+    return {"mean": number(round(statistics.fmean(scores), 2), lang),
+            "median": number(statistics.median(scores), lang), "highest": number(max(scores), lang)}
+
+
+def _pass_rates(results: list[SubmissionResult], lang: str) -> list[TaskStat]:
+    tasks: dict[str, TaskStat] = {}
+    for result in results:
+        if result.status != "graded":
+            continue
+        for task in result.tasks:
+            stat = tasks.setdefault(task.id, TaskStat(task.id, task.title(lang) or task.id, task.max_score))
+            stat.total += 1
+            stat.points += task.score
+            stat.full += all(t.passed for t in task.tests)
+            for test in task.tests:
+                ts = stat.tests.setdefault(test.name, TestStat(test.name, test.title(lang) if test.title else test.name,
+                                                               test.public))
+                ts.total += 1
+                ts.passed += test.passed
+    return list(tasks.values())
+
+
+def _mistakes(results: list[SubmissionResult], lang: str, links: dict[str, str]) -> list[Mistake]:
+    """Failed tests that fired a named misconception or a hint, counted once per student."""
+    found: dict[tuple[str, ...], Mistake] = {}
+    for result in results:
+        if result.status != "graded":
+            continue
+        for task, test in result.tests():
+            if test.passed or (test.misconception is None and test.hint is None):
+                continue
+            hint = test.hint(lang) if test.hint is not None else ""
+            key = (task.id, test.misconception) if test.misconception else (task.id, test.name, hint)
+            mistake = found.setdefault(key, Mistake(task.title(lang) or task.id,
+                                                    test.title(lang) if test.title else test.name,
+                                                    test.misconception, hint))
+            if not mistake.students or mistake.students[-1].name != result.student:
+                mistake.students.append(Link(result.student, links.get(result.student)))
+    ranked = sorted(found.values(), key=lambda m: (-len(m.students), m.task, m.test))
+    return ranked[:MAX_MISTAKES]
+
+
+def _flags(results: list[SubmissionResult], lang: str, links: dict[str, str]) -> list[Flag]:
+    ui = UI[lang]
+    flags = []
+    for result in results:
+        who = Link(result.student, links.get(result.student))
+        if result.status == "error":
+            flags.append(Flag(who, "not_graded", ui["kind_not_graded"], None,
+                              result.error(lang) if result.error else ""))
+        for issue in result.cell_issues:
+            if issue.kind in ("timeout", "crashed"):
+                flags.append(Flag(who, issue.kind, ui[f"kind_{issue.kind}"], issue.cell, issue.message(lang)))
+    return flags
+
+
+def histogram(scores: list[float], max_score: float, lang: str) -> str:
+    """An SVG bar chart of the scores: one bar per point when scores are whole and few, else ten."""
+    ui = UI[lang]
+    whole = max_score == int(max_score) and all(s == int(s) for s in scores)
+    if whole and 0 < max_score <= 40:
+        edges = [float(k) for k in range(int(max_score) + 2)]
+        labels = [number(k, lang) for k in range(int(max_score) + 1)]
+    else:
+        top = max_score if max_score > 0 else max(scores, default=1.0) or 1.0
+        edges = [top * k / 10 for k in range(11)]
+        edges[-1] = top + 1e-9
+        labels = [f"{number(edges[k], lang)}–{number(min(edges[k + 1], top), lang)}" for k in range(10)]
+    counts = [0] * (len(edges) - 1)
+    for score in scores:
+        k = next((i for i in range(len(counts)) if score < edges[i + 1]), len(counts) - 1)
+        counts[k] += 1
+    width, height, left, bottom, top_pad = 640, 200, 8, 26, 18
+    slot = (width - 2 * left) / len(counts)
+    tallest = max(counts, default=0) or 1
+    every = 1 if len(counts) <= 21 else 5
+    parts = []
+    for k, count in enumerate(counts):
+        h = (height - bottom - top_pad) * count / tallest
+        x = left + k * slot
+        y = height - bottom - h
+        tip = html.escape(ui["bar_title"].format(range=labels[k], n=count))
+        parts.append(f'<g><title>{tip}</title><rect x="{x + 1.5:.1f}" y="{y:.1f}" width="{slot - 3:.1f}" '
+                     f'height="{max(h, 0.0):.1f}" rx="2" class="{"bar" if count else "bar empty"}"/>')
+        if count:
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{y - 4:.1f}" class="count">{count}</text>')
+        if k % every == 0 or k == len(counts) - 1:
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - 8}" class="tick">{html.escape(labels[k])}</text>')
+        parts.append("</g>")
+    stats = _stats(scores, lang)
+    alt = html.escape(ui["histogram_alt"].format(n=len(scores), max=number(max_score, lang),
+                                                 mean=stats.get("mean", "–"), median=stats.get("median", "–")))
+    axis = f'<line x1="{left}" x2="{width - left}" y1="{height - bottom}" y2="{height - bottom}" class="axis"/>'
+    return (f'<svg class="histogram" viewBox="0 0 {width} {height}" role="img" aria-label="{alt}">'
+            f"<title>{alt}</title>{''.join(parts)}{axis}</svg>")
+
+
+def class_page(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str]) -> ClassPage:
+    graded = [r for r in results if r.status == "graded"]
+    scores = [r.score for r in graded]
+    max_score = max((r.max_score for r in results), default=0.0)
+    rows = [Row(Link(r.student, links.get(r.student)), number(r.score, lang), number(r.max_score, lang),
+                percent(r.score, r.max_score), r.status,
+                r.error(lang) if r.error else (r.first_error.message(lang) if r.first_error else ""))
+            for r in results]
+    return ClassPage(title=title, lang=lang, count=len(results), graded=len(graded), stats=_stats(scores, lang),
+                     histogram=histogram(scores, max_score, lang), tasks=_pass_rates(results, lang),
+                     mistakes=_mistakes(results, lang, links), flags=_flags(results, lang, links), rows=rows)

@@ -1,0 +1,45 @@
+"""Rendering the pages with Jinja2: one self-contained HTML file per student and the class index."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+import jinja2
+from markupsafe import Markup
+
+from ..i18n import Text
+from ..library import bundle_dir
+from ..results import SubmissionResult
+from .classpage import class_page
+from .ui import UI, number
+from .views import student_page
+
+
+def report_name(student: str) -> str:
+    """A file name for a student's report: readable, safe, and unique per student id."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
+    if slug != student:
+        slug += "-" + hashlib.sha1(student.encode()).hexdigest()[:6]
+    return slug[:120] + ".html"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(bundle_dir("templates"))),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["num"] = number
+    env.filters["svg"] = Markup  # SVG this package wrote itself (plots and the histogram)
+    return env
+
+
+def render_student(result: SubmissionResult, title: Text, lang: str) -> str:
+    page = student_page(result, title, lang)
+    return _environment().get_template("report.html.j2").render(ui=UI[lang], lang=lang, page=page)
+
+
+def render_index(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str]) -> str:
+    page = class_page(results, title, lang, links)
+    return _environment().get_template("index.html.j2").render(ui=UI[lang], lang=lang, page=page)
