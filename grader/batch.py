@@ -23,6 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import GraderError, InputError
+from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
+from .release import student_notebook
+from .similarity import Pair, Work, find_similar
 from .exercise import Exercise
 from .files import write_atomic
 from .gradebook import Gradebook
@@ -50,6 +53,7 @@ class Options:
     lang: str = "en"
     reports: bool = True
     roster: Path | None = None  # a CSV naming the students (grader.lms.roster)
+    manual: Path | None = None  # instructors' marks (CSV or YAML) to store and merge
 
 
 @dataclass
@@ -61,6 +65,7 @@ class BatchOutcome:
     level: str = ""
     exercise: str | None = None
     notes: list[str] = field(default_factory=list)
+    similar_pairs: list[Pair] = field(default_factory=list)
 
 
 def default_jobs() -> int:
@@ -144,6 +149,8 @@ def grade_batch(path: Path, options: Options,
                                           max_score=only.max_score) if early is not None and early.exercise is None
                      else early) for sub, nb, ex, early in prepared]
 
+    marks = _store_marks(out, options, exercises)
+
     results: dict[int, SubmissionResult] = {}
     todo: list[int] = []
     with Gradebook.in_folder(out) as gradebook:
@@ -168,6 +175,7 @@ def grade_batch(path: Path, options: Options,
             exercise = prepared[i][2]
             if fresh:
                 gradebook.save(result, prints[_ref(options, prepared[i][1])] if exercise else "")
+            result = results[i] = apply_marks(result, marks)
             if options.reports:
                 title = exercise.title if exercise else Text("Notebook", "Cuaderno")
                 write_atomic(out / "reports" / report_name(result.student), render_student(result, title, options.lang))
@@ -208,11 +216,56 @@ def grade_batch(path: Path, options: Options,
                 outcome.level = sandbox.level
 
     outcome.results = [results[i] for i in range(len(prepared))]
+    outcome.similar_pairs = similar_work(prepared, exercises)
     ids = {r.exercise for r in outcome.results if r.exercise}
     outcome.exercise = ids.pop() if len(ids) == 1 else None
     write_outputs(out, outcome, options.lang, exercises)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _store_marks(out: Path, options: Options, exercises: dict[str, Exercise]
+                 ) -> dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]]:
+    """Store the instructor's marks given with --manual (checked first), then load all stored marks."""
+    with MarkStore(out / "gradebook.sqlite") as store:
+        if options.manual is not None:
+            if len(exercises) != 1:
+                raise InputError("marks can be merged into a batch of exactly one exercise", options.manual)
+            exercise = next(iter(exercises.values()))
+            new = read_marks(options.manual)
+            check_marks(new, exercise, options.manual)
+            store.store(exercise.id, new, str(options.manual))
+        return store.load()
+
+
+def similar_work(prepared: list[tuple[Submission, StudentNotebook | None, Exercise | None, SubmissionResult | None]],
+                 exercises: dict[str, Exercise]) -> list[Pair]:
+    """Flag near-duplicate code and prose within each exercise of the batch (never a grade change)."""
+    pairs: list[Pair] = []
+    for exercise in exercises.values():
+        works = []
+        for sub, notebook, ex, _ in prepared:
+            if notebook is None or ex is None or ex.id != exercise.id:
+                continue
+            code = "\n\n".join(neutralise(c.source).source for c in notebook.code_cells)
+            texts = tuple(((c.tags[0] if c.tags else f"cell {c.index + 1}"), c.answer if c.prompt else c.source)
+                          for c in notebook.cells if c.kind == "markdown" and c.source.strip())
+            works.append(Work(sub.student, code, texts))
+        if len(works) < 1:
+            continue
+        try:
+            template = student_notebook(exercise)
+        except GraderError:
+            template = {"cells": []}
+        template_code = "\n\n".join(_cell_text(c) for c in template["cells"] if c.get("cell_type") == "code")
+        template_texts = tuple(_cell_text(c) for c in template["cells"] if c.get("cell_type") == "markdown")
+        pairs += find_similar(works, template_code, template_texts)
+    return pairs
+
+
+def _cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _ref(options: Options, notebook: StudentNotebook | None) -> str:
@@ -230,8 +283,11 @@ def grades_csv(results: list[SubmissionResult]) -> str:
 
 def write_outputs(out: Path, outcome: BatchOutcome, lang: str, exercises: dict[str, Exercise]) -> None:
     results = outcome.results
-    write_atomic(out / "results.json", json.dumps(batch_export(outcome.exercise, results, lang), indent=1,
+    extra = {"similar_pairs": [p.to_json() for p in outcome.similar_pairs]}
+    write_atomic(out / "results.json", json.dumps(batch_export(outcome.exercise, results, lang, extra), indent=1,
                                                   ensure_ascii=False))
+    if any(test.status == "pending" for r in results for _, test in r.tests()):
+        write_atomic(out / "marks_template.csv", template_rows(results))
     write_atomic(out / "grades.csv", grades_csv(results))
     titles = {ex.id: ex.title(lang) for ex in exercises.values()}
     title = titles.get(outcome.exercise or "", "") or ", ".join(sorted(titles.values())) or "grader"

@@ -46,13 +46,15 @@ def main() -> None:
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CSV naming the students (columns: student, file, lms_id, name, email, sis_login_id, section).")
 @click.option("--lang", type=LANG, default="en", show_default=True, help="Language of reports and messages.")
-def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str,
+@click.option("--manual", type=click.Path(path_type=Path), default=None,
+              help="Instructor's marks (CSV or YAML) to store in the gradebook and merge into the grades.")
+def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str, manual: Path | None,
           roster: Path | None = None) -> None:
     """Grade every notebook under PATH: a folder (searched recursively), one .ipynb, or an LMS download zip."""
     from .batch import Options, grade_batch
 
     progress = _Progress(sys.stdout.isatty())
-    outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang),
+    outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual),
                           on_result=progress.update, on_start=progress.start)
     progress.close()
     errors = sum(r.status == "error" for r in outcome.results)
@@ -117,12 +119,18 @@ def list_(lang: str) -> None:
 @main.command()
 @click.argument("exercise")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("release"), show_default=True)
-def release(exercise: str, out: Path) -> None:
+@click.option("--students", type=click.Path(path_type=Path), default=None,
+              help="Roster CSV (a 'student' column): one notebook per student, choice options shuffled "
+                   "for each, the orders recorded in keys.csv.")
+@click.option("--lang", type=LANG, default="en", show_default=True, help="Language of generated question cells.")
+def release(exercise: str, out: Path, students: Path | None, lang: str) -> None:
     """Write the student notebook (solutions stripped) and its public-test bundle for EXERCISE."""
     from .library import load
+    from .release import read_roster
     from .release import release as do_release
 
-    for path in do_release(load(exercise), out):
+    roster = read_roster(students) if students else None
+    for path in do_release(load(exercise), out, roster, lang):
         click.echo(str(path))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .checks import Close, Either, Failure, describe
+from .exam import parse_letters, score_choice, suggest, words
 from .exercise import UNSET
 from .i18n import Text, t
 from .plan import PlannedCase, PlannedTask, PlannedTest
@@ -31,6 +32,7 @@ class Answer:
     latex: bool
     verdict: Any = None  # grader.symbolic.Verdict, or None when it could not be judged
     problem: Text | None = None  # why the answer could not be used (wrong type…)
+    value: Any = None  # the answer as given (a choice answer may be a list of letters)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class NotebookFacts:
 
     defined_in: dict[str, int]  # name -> index of the last cell that defines it
     static_forbidden: dict[str, list[str]]  # task id -> forbidden names found in the source
-    answers: dict[str, Answer] = field(default_factory=dict)  # derivation task id -> answer
+    answers: dict[str, Answer] = field(default_factory=dict)  # derivation/choice/text task id -> answer
+    orders: dict[str, list[int]] = field(default_factory=dict)  # choice task id -> option order shown
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,55 @@ def judge_derivation(task: PlannedTask, test: PlannedTest, facts: NotebookFacts)
                       misconception=verdict.misconception, **common)
 
 
+def judge_choice(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> TestResult:
+    common = dict(name=test.name, max_score=test.points, visibility=test.visibility, public=test.public,
+                  title=test.title, source=None)
+    choice = task.choice
+    answer = facts.answers.get(task.id) or Answer(None, False)
+    if answer.value is None:
+        text = t("choice.missing", name=task.target)
+        return TestResult(status="error", score=0.0, message=text, summary=text, **common)
+    parsed = parse_letters(answer.value, len(choice.options), choice.multiple, facts.orders.get(task.id))
+    if parsed.problem is not None:
+        return TestResult(status="error", score=0.0, message=parsed.problem, summary=parsed.problem,
+                          got=describe(answer.value), **common)
+    got = ", ".join(parsed.letters)
+    if task.format_only:
+        text = t("choice.read", letters=got or "—")
+        return TestResult(status="passed" if parsed.chosen else "error", score=0.0, message=text, summary=text,
+                          got=got, **common)
+    score = score_choice(choice, parsed.chosen, test.points)
+    wrong = [choice.options[i] for i in parsed.chosen if not choice.options[i].correct]
+    feedback = [o.feedback for o in wrong if o.feedback is not None]
+    hint = Text.join(feedback) if feedback else test.hint
+    misconception = f"{task.id}:{wrong[0].id}" if wrong else None
+    if score >= test.points:
+        return TestResult(status="passed", score=score, message=t("choice.right"), summary=t("choice.right"),
+                          got=got, **common)
+    text = t("choice.partial", score=score, points=test.points) if score > 0 else t("choice.wrong")
+    return TestResult(status="failed", score=score, message=text, summary=text, got=got, hint=hint,
+                      misconception=misconception, **common)
+
+
+def judge_text(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> TestResult:
+    common = dict(name=test.name, max_score=test.points, visibility=test.visibility, public=test.public,
+                  title=test.title, source=None)
+    answer = facts.answers.get(task.id) or Answer(None, False)
+    if answer.problem is not None or not answer.text:
+        text = answer.problem or t("text.missing", name=task.target)
+        return TestResult(status="error", score=0.0, message=text, summary=text, **common)
+    criterion = next(c for c in task.rubric if c.id == test.name)
+    n_words = len(words(answer.text))
+    pending = t("text.pending", words=n_words)
+    if task.format_only or not criterion.concepts:
+        return TestResult(status="pending", score=0.0, message=pending, summary=pending, **common)
+    hint = suggest(criterion, answer.text)
+    note = t("text.suggestion", points=hint.points, max=test.points, found=", ".join(hint.found) or "—",
+             missing=", ".join(hint.missing) or "—")
+    return TestResult(status="pending", score=0.0, message=pending + Text(" ", " ") + note, summary=pending,
+                      suggested=hint.points, **common)
+
+
 MAX_PLOT_NUMBERS = 5000
 
 
@@ -249,6 +301,10 @@ def evaluate(tasks: tuple[PlannedTask, ...], execution: Execution, facts: Notebo
     for task in tasks:
         if task.kind == "derivation":
             tests = tuple(judge_derivation(task, test, facts) for test in task.tests)
+        elif task.kind == "choice":
+            tests = tuple(judge_choice(task, test, facts) for test in task.tests)
+        elif task.kind == "text":
+            tests = tuple(judge_text(task, test, facts) for test in task.tests)
         else:
             tests = tuple(judge_test(task, test, facts, execution, probe_seconds) for test in task.tests)
         results.append(TaskResult(task.id, task.title, task.kind, tests, plot_data(task, execution)))

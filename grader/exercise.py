@@ -116,6 +116,9 @@ class Task:
     kind: str = "function"
     derivation: Any = None  # a grader.symbolic.DerivationSpec for kind "derivation"
     plots: tuple[Plot, ...] = ()
+    choice: Any = None  # a Choice for kind "choice"
+    rubric: tuple[Any, ...] = ()  # Criterion rows for kind "text"
+    question: Text | None = None  # the question as the student reads it (choice and text tasks)
 
     @property
     def max_score(self) -> float:
@@ -151,6 +154,62 @@ def DerivationTask(spec: Any, points: float, *, public: bool = False, title: Tex
     test = Test(name="answer", points=points, cases=[Case(label=title)], checks=(), public=public, hint=hint,
                 probe="variable", title=title)
     return Task(id=spec.id, title=title, tests=(test,), target=spec.id, kind="derivation", derivation=spec)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a choice question; `feedback` is shown to a student who chose it wrongly."""
+
+    id: str
+    text: Text
+    correct: bool = False
+    feedback: Text | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple[Option, ...]
+    multiple: bool = False
+    # "all_or_nothing": full points only for exactly the right set; "right_minus_wrong": the share of
+    # right options chosen minus the share of wrong options chosen, never below 0 (multiple answer).
+    scoring: Literal["all_or_nothing", "right_minus_wrong"] = "all_or_nothing"
+    shuffle: bool = True
+
+
+def ChoiceTask(id: str, title: Text | dict[str, str] | str, question: Text | dict[str, str] | str,
+               options: Sequence[Option], points: float, *, multiple: bool = False,
+               scoring: Literal["all_or_nothing", "right_minus_wrong"] = "all_or_nothing", shuffle: bool = True,
+               public: bool = False) -> Task:
+    """A choice question answered by letters in the variable `id` (e.g. `q3 = "b"` or `q3 = ["a", "c"]`),
+    or in a markdown cell tagged `id`. Options may be shuffled per student at release."""
+    correct = [o for o in options if o.correct]
+    if not correct or (not multiple and len(correct) != 1):
+        raise ValueError(f"choice task {id}: {'one' if not multiple else 'at least one'} option must be correct")
+    test = Test(name="answer", points=points, cases=[Case()], checks=(), public=public, probe="variable",
+                title=Text.of(title))
+    return Task(id=id, title=Text.of(title), tests=(test,), target=id, kind="choice",
+                choice=Choice(tuple(options), multiple, scoring, shuffle), question=Text.of(question))
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One rubric line of a text answer. `concepts` are groups of synonyms (either language); the
+    share of groups an answer mentions suggests the points. Suggestions are never awarded: an
+    instructor's score is (see grader.manual)."""
+
+    id: str
+    points: float
+    description: Text
+    concepts: tuple[tuple[str, ...], ...] = ()
+
+
+def TextTask(id: str, title: Text | dict[str, str] | str, question: Text | dict[str, str] | str,
+             criteria: Sequence[Criterion], *, public: bool = False) -> Task:
+    """A free answer in a markdown cell tagged `id` (or a string in the variable `id`), marked by rubric."""
+    tests = tuple(Test(name=c.id, points=c.points, cases=[Case()], checks=(), public=public, probe="variable",
+                       title=c.description) for c in criteria)
+    return Task(id=id, title=Text.of(title), tests=tests, target=id, kind="text", rubric=tuple(criteria),
+                question=Text.of(question))
 
 
 @dataclass(frozen=True)

@@ -94,26 +94,40 @@ def _answer_text(value: Any, name: str) -> tuple[str | None, Text | None]:
     return None, t("derivation.wrong_type", name=name, type=kind)
 
 
+ANSWER_KINDS = ("derivation", "choice", "text")
+
+
 def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook: StudentNotebook,
                   symbolic: SymbolicPool | None) -> dict[str, Answer]:
-    """Find each derivation answer (variable first, then a tagged markdown cell) and judge them together."""
+    """Find each written answer (a variable first, then a markdown cell tagged with the task id) and
+    judge the derivations among them together."""
     found: dict[str, Answer] = {}
     for task in tasks:
-        if task.kind != "derivation" or not task.tests:
+        if task.kind not in ANSWER_KINDS or not task.tests:
             continue
         probe = task.tests[0].cases[0].probe
         run = execution.probes.get(probe.id)
+        value: Any = None
         text, problem, latex = None, None, False
         if run is not None and run.status == "ok":
-            text, problem = _answer_text(run.value, task.target)
-            if text is not None and not text.strip():
-                text = None  # the released template's empty string: no answer yet
-        if text is None and problem is None:
+            value = run.value
+            if task.kind == "choice":
+                text = value if isinstance(value, str) else None
+            else:
+                text, problem = _answer_text(value, task.target)
+            if isinstance(text, str) and not text.strip():
+                text, value = None, None  # the released template's empty string: no answer yet
+        if value is None and text is None and problem is None:
             cell = notebook.tagged(task.target)
-            if cell is not None and cell.kind == "markdown" and cell.source.strip():
-                text, latex = latex_in_markdown(cell.source), True
-        found[task.id] = Answer(text, latex, None, problem)
-    pending = [(task, found[task.id]) for task in tasks if task.id in found and found[task.id].text is not None]
+            if cell is not None and cell.kind == "markdown" and cell.answer:
+                if task.kind == "derivation":
+                    text, latex = latex_in_markdown(cell.answer), True
+                else:
+                    text = cell.answer
+                value = text
+        found[task.id] = Answer(text, latex, None, problem, value)
+    pending = [(task, found[task.id]) for task in tasks
+               if task.kind == "derivation" and task.id in found and found[task.id].text is not None]
     if not pending:
         return found
     pool = symbolic or SymbolicPool()
@@ -122,7 +136,7 @@ def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook
             group = [(task, a) for task, a in pending if task.format_only == (op == "read")]
             verdicts = pool.request(op, [(task.derivation, a.text, a.latex) for task, a in group])
             for (task, a), verdict in zip(group, verdicts):
-                found[task.id] = Answer(a.text, a.latex, verdict)
+                found[task.id] = Answer(a.text, a.latex, verdict, None, a.value)
     finally:
         if symbolic is None:
             pool.close()
@@ -144,8 +158,10 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
         for name in defined_names(source):
             defined_in[name] = index
     answers = judge_answers(tasks, execution, notebook, symbolic)
+    shuffle = notebook.metadata.get("shuffle")
+    orders = {k: v for k, v in shuffle.items() if isinstance(v, list)} if isinstance(shuffle, dict) else {}
     facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
-                                       for task in tasks if task.forbid}, answers)
+                                       for task in tasks if task.forbid}, answers, orders)
     task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
     issues = _cell_issues(execution, exercise.limits.cell_seconds) + issues
     issues.sort(key=lambda issue: issue.cell)

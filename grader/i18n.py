@@ -111,6 +111,45 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Your answer could not be checked (the checker failed); your instructor will review it.",
         "es": "No se pudo comprobar tu respuesta (falló el comprobador); tu profesor la revisará.",
     },
+    "choice.type": {
+        "en": "Give your answer as letters in a string, e.g. \"b\" (or a list of letters for a multiple answer).",
+        "es": "Da tu respuesta como letras en una cadena, p. ej. \"b\" (o una lista de letras si hay varias).",
+    },
+    "choice.unknown_letter": {
+        "en": "`{letter}` is not one of the options (a to {last}).",
+        "es": "`{letter}` no es una de las opciones (de la a a la {last}).",
+    },
+    "choice.one_only": {
+        "en": "This question has one right answer; you gave several letters.",
+        "es": "Esta pregunta tiene una sola respuesta correcta; diste varias letras.",
+    },
+    "choice.missing": {
+        "en": "No answer: assign the letter(s) to `{name}`, e.g. {name} = \"b\".",
+        "es": "Sin respuesta: asigna la(s) letra(s) a `{name}`, p. ej. {name} = \"b\".",
+    },
+    "choice.right": {"en": "Right.", "es": "Correcto."},
+    "choice.partial": {
+        "en": "Partly right: {score:g} of {points:g} points for the options you chose.",
+        "es": "Parcialmente correcto: {score:g} de {points:g} puntos por las opciones elegidas.",
+    },
+    "choice.wrong": {"en": "Not the right answer.", "es": "No es la respuesta correcta."},
+    "choice.read": {
+        "en": "Your answer was read as {letters}; it is marked when your instructor grades.",
+        "es": "Tu respuesta se leyó como {letters}; se corrige cuando tu profesor corrige.",
+    },
+    "text.missing": {
+        "en": "No answer: write it in the markdown cell tagged `{name}`.",
+        "es": "Sin respuesta: escríbela en la celda markdown con la etiqueta `{name}`.",
+    },
+    "text.pending": {
+        "en": "Awaiting your instructor's marking ({words} words).",
+        "es": "Pendiente de la corrección de tu profesor ({words} palabras).",
+    },
+    "text.suggestion": {
+        "en": "Suggestion (not a grade): {points:g}/{max:g}; mentions {found}; does not mention {missing}.",
+        "es": "Sugerencia (no es nota): {points:g}/{max:g}; menciona {found}; no menciona {missing}.",
+    },
+    "text.marked": {"en": "Marked by your instructor.", "es": "Corregido por tu profesor."},
     # Comparisons
     "check.type": {
         "en": "returned {got_type}, expected {expected_type}",

@@ -19,6 +19,7 @@ from .errors import InputError
 MAX_NOTEBOOK_BYTES = 128 * 1024 * 1024
 MAX_CODE_CHARS = 2_000_000
 METADATA_KEY = "grader"
+ANSWER_PLACEHOLDER = "*(your answer here / tu respuesta aquí)*"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class Cell:
     source: str
     tags: tuple[str, ...] = ()
     id: str | None = None
+    prompt: str = ""  # for an answer cell released by the grader: the prompt above the answer
+
+    @property
+    def answer(self) -> str:
+        """The cell's text without the released prompt and placeholder: what the student wrote."""
+        text = self.source
+        if self.prompt and text.startswith(self.prompt):
+            text = text[len(self.prompt):]
+        return text.replace(ANSWER_PLACEHOLDER, "").strip()
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,9 @@ def parse_notebook(data: bytes, path: Path) -> StudentNotebook:
         tags = metadata.get("tags", [])
         tags = tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
         cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
-        cells.append(Cell(index, kind, source, tags, cell_id))
+        ours = metadata.get(METADATA_KEY) if isinstance(metadata.get(METADATA_KEY), dict) else {}
+        prompt = ours.get("prompt") if isinstance(ours.get("prompt"), str) else ""
+        cells.append(Cell(index, kind, source, tags, cell_id, prompt))
     if code_chars > MAX_CODE_CHARS:
         raise InputError(f"the notebook holds {code_chars} characters of code, over the {MAX_CODE_CHARS} limit", path)
     metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}

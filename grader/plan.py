@@ -85,6 +85,8 @@ class PlannedTask:
     derivation: Any = None  # DerivationSpec of a derivation task
     format_only: bool = False  # derivation checked for form only (self-checks never see the answer)
     plots: tuple[PlannedPlot, ...] = ()
+    choice: Any = None
+    rubric: tuple[Any, ...] = ()
 
 
 def student_seed(exercise_id: str, student: str) -> int:
@@ -204,5 +206,6 @@ def plan_exercise(exercise: Exercise, seed: int, *, public_only: bool = False,
         tasks.append(PlannedTask(task.id, task.title, task.kind, task.target, task.forbid, tests,
                                  hidden_tests=len(task.tests) - len(chosen), derivation=task.derivation,
                                  format_only=public_only and task.kind == "derivation",
-                                 plots=plan_plots(exercise, task, cache) if plots else ()))
+                                 plots=plan_plots(exercise, task, cache) if plots else (),
+                                 choice=task.choice, rubric=task.rubric))
     return tuple(tasks)

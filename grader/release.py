@@ -20,7 +20,8 @@ from .bundle import BUNDLE_SUFFIX, write_bundle
 from .errors import ExerciseError
 from .exercise import Exercise
 from .files import write_atomic
-from .notebook import METADATA_KEY
+from .exam import LETTERS, permutation, render_choice
+from .notebook import ANSWER_PLACEHOLDER, METADATA_KEY
 
 BEGIN = re.compile(r"^(\s*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
@@ -61,17 +62,31 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def student_notebook(exercise: Exercise) -> dict[str, Any]:
+CHOICE_TAG = "choice:"
+
+
+def student_notebook(exercise: Exercise, student: str | None = None, lang: str = "en") -> dict[str, Any]:
+    """The released notebook; for `student`, choice options in that student's shuffled order."""
     path = Path(exercise.path) / "solution.ipynb"
     if not path.is_file():
         raise ExerciseError("has no solution.ipynb", Path(exercise.path))
     nb = json.loads(path.read_text(encoding="utf-8"))
     cells = []
+    orders: dict[str, list[int]] = {}
     for cell in nb.get("cells", []):
         tags = cell.get("metadata", {}).get("tags", [])
         if "instructor" in tags:
             continue
         cell = copy.deepcopy(cell)
+        choice_tag = next((t for t in tags if t.startswith(CHOICE_TAG)), None)
+        if choice_tag is not None:
+            task = exercise.task(choice_tag[len(CHOICE_TAG):])
+            n = len(task.choice.options)
+            order = permutation(exercise.id, student, task.id, n) if student and task.choice.shuffle \
+                else list(range(n))
+            if student and task.choice.shuffle:
+                orders[task.id] = order
+            cell["source"] = render_choice(task.question, task.choice, order, lang, task.id + ".")
         if cell.get("cell_type") == "code":
             cell["source"] = "# YOUR CODE HERE / TU CÓDIGO AQUÍ\n" if "solution" in tags else \
                 strip_solutions(_source(cell))
@@ -80,21 +95,41 @@ def student_notebook(exercise: Exercise) -> dict[str, Any]:
         elif "solution" in tags:
             # A markdown answer cell: keep its prompt (the first paragraph) and its tags, drop the answer.
             prompt = _source(cell).split("\n\n")[0]
-            cell["source"] = prompt + "\n\n*(your answer here / tu respuesta aquí)*"
+            cell["source"] = prompt + "\n\n" + ANSWER_PLACEHOLDER
             cell["metadata"]["tags"] = [t for t in tags if t != "solution"]
+            cell["metadata"]["grader"] = {"prompt": prompt}  # so grading reads only what the student added
         cells.append(cell)
     nb["cells"] = cells
     meta = nb.setdefault("metadata", {})
     meta[METADATA_KEY] = {"exercise": exercise.id, "version": exercise.version}
+    if student is not None:
+        meta[METADATA_KEY]["student"] = student
+    if orders:
+        meta[METADATA_KEY]["shuffle"] = orders  # the key: the order each question's options were shown in
     return nb
 
 
-def release(exercise: Exercise, out: Path) -> list[Path]:
+def release(exercise: Exercise, out: Path, students: list[str] | None = None, lang: str = "en") -> list[Path]:
+    """Write the student notebook (one per student when `students` is given, each with its own
+    option order, and `keys.csv` recording every order) and the public-test bundle."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    notebook = out / f"{exercise.id}.ipynb"
-    write_atomic(notebook, json.dumps(student_notebook(exercise), indent=1, ensure_ascii=False) + "\n")
-    written.append(notebook)
+    if not students:
+        notebook = out / f"{exercise.id}.ipynb"
+        write_atomic(notebook, json.dumps(student_notebook(exercise, lang=lang), indent=1, ensure_ascii=False) + "\n")
+        written.append(notebook)
+    else:
+        keys = ["student,question,letter,option"]
+        for student in students:
+            nb = student_notebook(exercise, student, lang)
+            notebook = out / _safe(student) / f"{exercise.id}.ipynb"
+            write_atomic(notebook, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+            written.append(notebook)
+            for qid, order in nb["metadata"][METADATA_KEY].get("shuffle", {}).items():
+                options = exercise.task(qid).choice.options
+                keys += [f"{_csv(student)},{qid},{letter},{options[i].id}" for letter, i in zip(LETTERS, order)]
+        write_atomic(out / "keys.csv", "\n".join(keys) + "\n")
+        written.append(out / "keys.csv")
     bundle = out / f"{exercise.id}{BUNDLE_SUFFIX}"
     write_bundle(exercise, bundle)
     written.append(bundle)
@@ -105,3 +140,32 @@ def release(exercise: Exercise, out: Path) -> list[Path]:
             write_atomic(target, statement.read_text(encoding="utf-8"))
             written.append(target)
     return written
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "student"
+
+
+def _csv(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def read_roster(path: Path) -> list[str]:
+    """Student ids from a CSV with a `student` column (or one id per line)."""
+    import csv
+
+    from .errors import InputError
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    rows = list(csv.reader(text.splitlines()))
+    if rows and "student" in [c.strip().lower() for c in rows[0]]:
+        col = [c.strip().lower() for c in rows[0]].index("student")
+        names = [r[col].strip() for r in rows[1:] if len(r) > col and r[col].strip()]
+    else:
+        names = [r[0].strip() for r in rows if r and r[0].strip()]
+    if not names:
+        raise InputError("no student ids found (a 'student' column, or one id per line)", path)
+    return names

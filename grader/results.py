@@ -15,7 +15,7 @@ from .i18n import Text
 
 SCHEMA_VERSION = "1.0"
 
-TestStatus = Literal["passed", "failed", "error"]
+TestStatus = Literal["passed", "failed", "error", "pending"]  # pending: awaiting an instructor's marks
 SubmissionStatus = Literal["graded", "error"]
 
 
@@ -46,6 +46,7 @@ class TestResult:
     source: str | None = None
     misconception: str | None = None
     plot: dict[str, Any] | None = None  # data for a picture in the report (curves, boundaries)
+    suggested: float | None = None  # rubric suggestion for a text answer: never part of the score
 
     @property
     def passed(self) -> bool:
@@ -57,7 +58,7 @@ class TestResult:
             "visibility": self.visibility, "public": self.public, "message": _json(self.message),
             "summary": _json(self.summary), "title": _json(self.title), "input": self.input, "expected": self.expected, "got": self.got,
             "hint": _json(self.hint), "traceback": self.traceback, "source": self.source,
-            "misconception": self.misconception, "plot": self.plot,
+            "misconception": self.misconception, "plot": self.plot, "suggested": self.suggested,
         }
 
     @classmethod
@@ -69,6 +70,7 @@ class TestResult:
             summary=_text(data.get("summary")), title=_text(data.get("title")), input=data.get("input"), expected=data.get("expected"),
             got=data.get("got"), hint=_text(data.get("hint")), traceback=data.get("traceback"),
             source=data.get("source"), misconception=data.get("misconception"), plot=data.get("plot"),
+            suggested=data.get("suggested"),
         )
 
     def export(self, lang: str) -> dict[str, Any]:
@@ -78,7 +80,7 @@ class TestResult:
         }
         if self.title is not None:
             data["title"] = self.title(lang)
-        for key in ("input", "expected", "got", "traceback", "source", "misconception"):
+        for key in ("input", "expected", "got", "traceback", "source", "misconception", "suggested"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         if self.hint is not None:

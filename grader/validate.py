@@ -79,11 +79,20 @@ def _validate(exercise: Exercise, sandbox: Sandbox, hide: tuple[str, ...], symbo
     verdicts = []
     solution = _grade(solution_notebook(exercise), "solution", exercise, sandbox, cache, hide, symbolic)
     v = Verdict(exercise.id, "solution", True, solution.score, solution.max_score)
+    marked_by_hand = 0.0
     for task, test in solution.tests():
-        if not test.passed:
+        if test.status == "pending":
+            # Written answers are marked by the instructor; the model answer must earn the full
+            # suggestion, which proves the rubric's concepts are the ones the answer states.
+            marked_by_hand += test.max_score
+            if test.suggested is not None and test.suggested < test.max_score:
+                v.ok = False
+                v.problems.append(f"{task.id}:{test.name}: the model answer is only suggested "
+                                  f"{test.suggested:g}/{test.max_score:g}")
+        elif not test.passed:
             v.ok = False
             v.problems.append(f"{task.id}:{test.name} fails on the solution: {test.message('en')[:300]}")
-    if solution.status != "graded" or solution.score < solution.max_score:
+    if solution.status != "graded" or solution.score + marked_by_hand < solution.max_score:
         v.ok = False
     verdicts.append(v)
 

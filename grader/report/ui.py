@@ -5,7 +5,7 @@ from __future__ import annotations
 UI: dict[str, dict[str, str]] = {
     "en": {
         "report": "Feedback report", "score": "Score", "task": "Task", "tasks": "Tasks", "test": "Test",
-        "points": "points", "passed": "passed", "failed": "failed", "error": "error",
+        "points": "points", "passed": "passed", "failed": "failed", "error": "error", "pending": "awaiting marks",
         "input": "Input", "expected": "Expected", "got": "Got", "hint": "Hint",
         "traceback": "Traceback (your code)", "source": "Test source", "output": "Printed output",
         "cells": "What happened in your cells", "not_graded": "Not graded",
@@ -33,7 +33,7 @@ UI: dict[str, dict[str, str]] = {
     },
     "es": {
         "report": "Informe de corrección", "score": "Nota", "task": "Tarea", "tasks": "Tareas", "test": "Prueba",
-        "points": "puntos", "passed": "superada", "failed": "fallida", "error": "error",
+        "points": "puntos", "passed": "superada", "failed": "fallida", "error": "error", "pending": "pendiente de corrección",
         "input": "Entrada", "expected": "Esperado", "got": "Obtenido", "hint": "Pista",
         "traceback": "Traza (tu código)", "source": "Código de la prueba", "output": "Salida impresa",
         "cells": "Qué pasó en tus celdas", "not_graded": "Sin corregir",

@@ -1,0 +1,4 @@
+"""A letter that is not an option."""
+EXPECT = {"fails": ["q09:answer"]}
+
+q09 = "z"

@@ -1,0 +1,176 @@
+"""Near-duplicate submissions across a class, and text pasted twice inside one submission.
+
+Code: each student's code cells are tokenised with identifiers and literals normalised and
+fingerprinted by winnowing (the `copydetect` library, MOSS's method), with the released
+template's code as boilerplate; so a copy with renamed variables and new formatting still
+matches, while independent solutions of the same function share little. Prose: word 5-gram
+shingles (accents and case folded) compared by Jaccard similarity, and within one submission,
+paragraphs compared with each other. Each flagged pair carries the shared passages side by side.
+Flags never change a grade.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .exam import words
+
+CODE_K = 25  # noise threshold: matches shorter than this many normalised characters are ignored
+CODE_WINDOW = 6  # winnowing window: matches of CODE_K + CODE_WINDOW - 1 characters are always found
+CODE_THRESHOLD = 0.8
+CODE_MIN_OVERLAP = 120  # normalised characters in common, so that two tiny notebooks are not flagged
+TEXT_SHINGLE = 5
+TEXT_THRESHOLD = 0.45
+TEXT_MIN_WORDS = 25
+REPEAT_THRESHOLD = 0.7
+REPEAT_MIN_WORDS = 15
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: str
+    b: str  # equal to `a` for a passage repeated inside one submission
+    kind: str  # "code" | "text"
+    similarity: float
+    passages: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"a": self.a, "b": self.b, "kind": self.kind, "similarity": round(self.similarity, 3),
+                "passages": [list(p) for p in self.passages]}
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one student wrote: code (all code cells) and prose (answer cells, by name)."""
+
+    student: str
+    code: str
+    texts: tuple[tuple[str, str], ...]  # (cell tag or position, text)
+
+
+def _fingerprint(code: str, boilerplate: object = None) -> object:
+    from copydetect import CodeFingerprint
+
+    return CodeFingerprint(None, CODE_K, CODE_WINDOW, boilerplate=boilerplate, fp=io.StringIO(code), language="python")
+
+
+def code_pairs(works: list[Work], template: str = "") -> list[Pair]:
+    import numpy as np
+    from copydetect import compare_files
+
+    boiler = np.array(sorted(_fingerprint(template).hashes)) if template.strip() else None  # type: ignore[attr-defined]
+    prints = {}
+    for work in works:
+        if work.code.strip():
+            try:
+                prints[work.student] = _fingerprint(work.code, boiler)
+            except Exception:
+                continue  # code pygments cannot tokenise is simply not compared
+    # Only pairs that share fingerprints are compared (an inverted index, not all n² pairs).
+    owners: dict[int, set[str]] = {}
+    for student, fp in prints.items():
+        for h in set(np.asarray(fp.hashes).tolist()):  # type: ignore[attr-defined]
+            owners.setdefault(h, set()).add(student)
+    shared: Counter[tuple[str, str]] = Counter()
+    for students in owners.values():
+        # As MOSS does, a passage found in very many submissions is an idiom, not a copy.
+        if 1 < len(students) <= max(10, len(prints) // 5):
+            for a, b in itertools.combinations(sorted(students), 2):
+                shared[(a, b)] += 1
+    pairs = []
+    for (a, b), count in shared.items():
+        if count < 3:
+            continue
+        overlap, (sim_a, sim_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
+        similarity = float(max(sim_a, sim_b))
+        if similarity >= CODE_THRESHOLD and overlap >= CODE_MIN_OVERLAP:
+            pairs.append(Pair(a, b, "code", similarity,
+                              _code_passages(prints[a].raw_code, prints[b].raw_code, slices_a, slices_b)))  # type: ignore[attr-defined]
+    return pairs
+
+
+def _code_passages(code_a: str, code_b: str, slices_a: object, slices_b: object, limit: int = 3) -> tuple[tuple[str, str], ...]:
+    out = []
+    starts_a, ends_a = slices_a  # type: ignore[misc]
+    starts_b, ends_b = slices_b  # type: ignore[misc]
+    spans_a = sorted(zip(starts_a, ends_a), key=lambda s: s[0] - s[1])[:limit]
+    spans_b = sorted(zip(starts_b, ends_b), key=lambda s: s[0] - s[1])[:limit]
+    for (sa, ea), (sb, eb) in zip(spans_a, spans_b):
+        out.append((code_a[int(sa):int(ea)][:1500], code_b[int(sb):int(eb)][:1500]))
+    return tuple(out)
+
+
+def _shingles(tokens: list[str], n: int = TEXT_SHINGLE) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i:i + n]) for i in range(max(0, len(tokens) - n + 1))}
+
+
+def _jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _shared_passages(text_a: str, text_b: str, min_words: int = 8, limit: int = 3) -> tuple[tuple[str, str], ...]:
+    """Longest runs of words the two texts share, each quoted as written in both."""
+    spans_a = [(m.start(), m.end()) for m in re.finditer(r"\S+", text_a)]
+    spans_b = [(m.start(), m.end()) for m in re.finditer(r"\S+", text_b)]
+    wa = [words(text_a[s:e]) for s, e in spans_a]
+    wb = [words(text_b[s:e]) for s, e in spans_b]
+    key_a = [" ".join(w) for w in wa]
+    key_b = [" ".join(w) for w in wb]
+    matcher = difflib.SequenceMatcher(None, key_a, key_b, autojunk=False)
+    blocks = sorted((m for m in matcher.get_matching_blocks() if m.size >= min_words), key=lambda m: -m.size)
+    out = []
+    for m in blocks[:limit]:
+        a = text_a[spans_a[m.a][0]:spans_a[m.a + m.size - 1][1]]
+        b = text_b[spans_b[m.b][0]:spans_b[m.b + m.size - 1][1]]
+        out.append((a[:1500], b[:1500]))
+    return tuple(out)
+
+
+def text_pairs(works: list[Work]) -> list[Pair]:
+    joined = {w.student: "\n\n".join(t for _, t in w.texts) for w in works}
+    shingles = {s: _shingles(words(text)) for s, text in joined.items() if len(words(text)) >= TEXT_MIN_WORDS}
+    pairs = []
+    for a, b in itertools.combinations(sorted(shingles), 2):
+        similarity = _jaccard(shingles[a], shingles[b])
+        if similarity >= TEXT_THRESHOLD:
+            pairs.append(Pair(a, b, "text", similarity, _shared_passages(joined[a], joined[b])))
+    return pairs
+
+
+def _paragraphs(work: Work) -> list[str]:
+    out = []
+    for _, text in work.texts:
+        out += [p.strip() for p in re.split(r"\n\s*\n", text) if len(words(p)) >= REPEAT_MIN_WORDS]
+    return out
+
+
+def repeated_text(works: list[Work]) -> list[Pair]:
+    """The same passage pasted twice inside one submission (pairs with a == b)."""
+    pairs = []
+    for work in works:
+        paragraphs = _paragraphs(work)
+        shingled = [_shingles(words(p), 3) for p in paragraphs]
+        best = 0.0
+        passages: list[tuple[str, str]] = []
+        for i, j in itertools.combinations(range(len(paragraphs)), 2):
+            similarity = _jaccard(shingled[i], shingled[j])
+            if similarity >= REPEAT_THRESHOLD:
+                best = max(best, similarity)
+                passages.append((paragraphs[i][:1500], paragraphs[j][:1500]))
+        if passages:
+            pairs.append(Pair(work.student, work.student, "text", best, tuple(passages[:3])))
+    return pairs
+
+
+def find_similar(works: list[Work], template_code: str = "", template_texts: tuple[str, ...] = ()) -> list[Pair]:
+    """Every flagged pair, most similar first."""
+    boiler = {" ".join(words(t)) for t in template_texts}
+    cleaned = [Work(w.student, w.code, tuple((k, t) for k, t in w.texts if " ".join(words(t)) not in boiler))
+               for w in works]
+    pairs = code_pairs(cleaned, template_code) + text_pairs(cleaned) + repeated_text(cleaned)
+    return sorted(pairs, key=lambda p: (-p.similarity, p.a, p.b))

@@ -1,0 +1,286 @@
+"""Exam questions: choice answers and partial credit, per-student shuffling, rubric suggestions,
+instructors' marks merged without being overwritten, and copying flags."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.exam import mentions, parse_letters, permutation, score_choice, suggest
+from grader.exercise import Choice, Criterion, Option
+from grader.i18n import Text
+from grader.similarity import Work, find_similar
+
+from .conftest import ROOT
+
+EXAM_SOLUTION = ROOT / "exercises" / "exam" / "solution.ipynb"
+
+
+def opts(*correct: bool) -> tuple[Option, ...]:
+    return tuple(Option(str(i), Text(str(i), str(i)), c) for i, c in enumerate(correct))
+
+
+@pytest.mark.parametrize("value, chosen", [("b", (1,)), ("B)", (1,)), (" (b) ", (1,)), (["a", "c"], (0, 2)),
+                                           ("a, c", (0, 2)), ("a c a", (0, 2))])
+def test_letters_are_read_in_the_usual_ways(value, chosen):
+    assert parse_letters(value, 4, True, None).chosen == chosen
+
+
+def test_letters_go_through_the_order_the_student_saw():
+    assert parse_letters("a", 4, False, [2, 0, 3, 1]).chosen == (2,)
+    assert parse_letters("a", 4, False, [9, 9, 9, 9]).chosen == (0,)  # a tampered order is ignored
+
+
+@pytest.mark.parametrize("value", [3, "e", "ab", ["a", 1]])
+def test_unreadable_answers_are_problems_not_crashes(value):
+    assert parse_letters(value, 4, True, None).problem is not None
+
+
+def test_several_letters_for_a_single_answer_question_are_refused():
+    assert parse_letters("a b", 4, False, None).problem is not None
+
+
+def test_partial_credit_rules():
+    multi = Choice(opts(True, True, True, False, False), multiple=True, scoring="right_minus_wrong")
+    assert score_choice(multi, (0, 1, 2), 2) == 2
+    assert score_choice(multi, (0, 1), 2) == pytest.approx(4 / 3, abs=1e-3)
+    assert score_choice(multi, (0, 1, 2, 3), 2) == pytest.approx(1.0)
+    assert score_choice(multi, (3, 4), 2) == 0  # never below zero
+    strict = Choice(opts(True, True, False), multiple=True)
+    assert score_choice(strict, (0,), 1) == 0 and score_choice(strict, (0, 1), 1) == 1
+
+
+def test_permutations_are_per_student_and_reproducible():
+    a = permutation("exam", "ana", "q1", 5)
+    assert a == permutation("exam", "ana", "q1", 5) and sorted(a) == list(range(5))
+    assert any(permutation("exam", s, "q1", 5) != a for s in ("bea", "carlos", "dani", "eva"))
+
+
+def test_concepts_match_without_accents_case_or_endings():
+    assert mentions("Evita el DESVANECIMIENTO del gradiente", "desvanec")
+    assert mentions("It uses mini-batches", "mini-batch")
+    assert not mentions("a big model", "big data")
+    criterion = Criterion("c", 2, Text("", ""), (("encoder", "codificador"), ("decoder", "decodificador")))
+    assert suggest(criterion, "Un codificador y nada más").points == 1
+    assert suggest(criterion, "encoder and decoder").points == 2
+
+
+def grade(subs: Path, out: Path, *extra: str) -> dict:
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), *extra], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return {s["student"]: s for s in json.loads((out / "results.json").read_text())["submissions"]}
+
+
+def by_test(sub: dict) -> dict:
+    return {f"{t['id']}:{x['name']}": x for t in sub["tasks"] for x in t["tests"]}
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exam")
+    (tmp / "roster.csv").write_text("student,email\nana,a@x\nbea,b@x\n")
+    result = CliRunner().invoke(main, ["release", "exam", "--out", str(tmp / "rel"), "--students",
+                                       str(tmp / "roster.csv"), "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    return tmp
+
+
+def answer_right(nb: dict) -> dict:
+    """Fill a released (shuffled) notebook with the right letters for the order it shows."""
+    from grader.library import load
+
+    exam = load("exam")
+    order = nb["metadata"]["grader"]["shuffle"]
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for task in exam.tasks:
+            if task.kind == "choice" and src.startswith(f'{task.id} = ""'):
+                seen = order.get(task.id, list(range(len(task.choice.options))))
+                letters = [chr(97 + pos) for pos, i in enumerate(seen) if task.choice.options[i].correct]
+                cell["source"] = f"{task.id} = {letters!r}" if task.choice.multiple else f"{task.id} = {letters[0]!r}"
+    return nb
+
+
+def test_release_per_student_shuffles_and_records_the_key(released):
+    rel = released / "rel"
+    ana = json.loads((rel / "ana" / "exam.ipynb").read_text())
+    bea = json.loads((rel / "bea" / "exam.ipynb").read_text())
+    assert ana["metadata"]["grader"]["shuffle"] != bea["metadata"]["grader"]["shuffle"]
+    keys = list(csv.DictReader((rel / "keys.csv").open()))
+    assert {k["student"] for k in keys} == {"ana", "bea"} and {"question", "letter", "option"} <= set(keys[0])
+    assert "Una respuesta" in json.dumps(ana)  # question cells rendered in the language asked for
+
+
+def test_a_shuffled_notebook_answered_right_scores_every_choice_point(released, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for who in ("ana", "bea"):
+        nb = answer_right(json.loads((released / "rel" / who / "exam.ipynb").read_text()))
+        (subs / f"{who}.ipynb").write_text(json.dumps(nb))
+    results = grade(subs, tmp_path / "out")
+    for who in ("ana", "bea"):
+        tests = by_test(results[who])
+        choice = [t for k, t in tests.items() if k.startswith("q")]
+        assert all(t["status"] == "passed" for t in choice), [t["message"] for t in choice if t["status"] != "passed"]
+        written = [t for k, t in tests.items() if k.startswith("t")]
+        assert all(t["status"] == "error" for t in written)  # no written answers given
+
+
+@pytest.fixture()
+def exam_class(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(EXAM_SOLUTION, subs / "ana.ipynb")
+    nb = json.loads(EXAM_SOLUTION.read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": 'q04 = ["a", "b", "c", "d"]'})
+    (subs / "bea.ipynb").write_text(json.dumps(nb))
+    return subs, tmp_path / "out"
+
+
+def test_written_answers_wait_for_marks_and_marks_survive_regrading(exam_class, tmp_path):
+    subs, out = exam_class
+    first = grade(subs, out)
+    t1 = by_test(first["ana"])["t1:estimate"]
+    assert t1["status"] == "pending" and t1["score"] == 0 and t1["suggested"] == 1
+    assert "Suggestion" in t1["message"]
+    q04 = by_test(first["bea"])["q04:answer"]
+    assert q04["score"] == 1.0 and q04["misconception"] == "q04:centred" and "tanh" in q04["hint"]
+    template = list(csv.DictReader((out / "marks_template.csv").open()))
+    assert {"student", "task", "criterion", "points", "suggested"} <= set(template[0])
+
+    marks = tmp_path / "marks.csv"
+    marks.write_text("student,task,criterion,points,comment\nana,t1,estimate,1,clear\nana,t1,cost,0.5,\n"
+                     "bea,q04,answer,2,accepted after review\n")
+    merged = grade(subs, out, "--manual", str(marks))
+    assert by_test(merged["ana"])["t1:estimate"]["score"] == 1
+    assert by_test(merged["ana"])["t1:cost"]["status"] == "failed" and by_test(merged["ana"])["t1:cost"]["score"] == 0.5
+    assert by_test(merged["bea"])["q04:answer"]["score"] == 2
+    assert merged["ana"]["score"] == first["ana"]["score"] + 1.5
+
+    # The student's notebook changes and is graded again: the marks stay.
+    nb = json.loads((subs / "ana.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "x = 1"})
+    (subs / "ana.ipynb").write_text(json.dumps(nb))
+    again = grade(subs, out)
+    assert by_test(again["ana"])["t1:estimate"]["score"] == 1 and by_test(again["bea"])["q04:answer"]["score"] == 2
+
+
+def test_marks_in_yaml(exam_class, tmp_path):
+    subs, out = exam_class
+    marks = tmp_path / "marks.yaml"
+    marks.write_text("ana:\n  t2:\n    definition: 1\n    gradient: {points: 0.5, comment: 'say why'}\n")
+    results = grade(subs, out, "--manual", str(marks))
+    assert by_test(results["ana"])["t2:gradient"]["score"] == 0.5
+
+
+@pytest.mark.parametrize("content, words", [
+    ("student,task,criterion,points\nana,t9,x,1\n", "no task 't9'"),
+    ("student,task,criterion,points\nana,t1,nope,1\n", "no criterion 'nope'"),
+    ("student,task,criterion,points\nana,t1,estimate,7\n", "outside 0..1"),
+    ("student,task,criterion,points\nana,t1,estimate,lots\n", "row 2"),
+    ("name,score\nana,1\n", "needs the columns"),
+])
+def test_bad_marks_files_are_refused_naming_the_file_and_row(exam_class, tmp_path, content, words):
+    subs, out = exam_class
+    marks = tmp_path / "bad.csv"
+    marks.write_text(content)
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--manual", str(marks)])
+    assert result.exit_code == 2 and words in result.output and "bad.csv" in result.output
+
+
+ORIGINAL = '''def sigmoid(x):
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def tanh_prime(x):
+    t = tanh(x)
+    return 1.0 - t * t
+'''
+
+RENAMED = '''def sigmoid(values):
+    # stable version
+    tmp = np.exp(-np.abs(values))
+    return np.where(values >= 0, 1.0/(1.0+tmp), tmp/(1.0+tmp))
+
+def softmax(logits):
+    moved = logits - logits.max(axis=-1, keepdims=True)
+    ex = np.exp(moved)
+    return ex / ex.sum(axis=-1, keepdims=True)
+
+def tanh_prime(z):
+    th = tanh(z)
+    return 1.0 - th * th
+'''
+
+INDEPENDENT = '''def sigmoid(x):
+    out = np.empty_like(x, dtype=float)
+    positive = x >= 0
+    out[positive] = 1 / (1 + np.exp(-x[positive]))
+    e = np.exp(x[~positive])
+    out[~positive] = e / (1 + e)
+    return out
+
+
+def softmax(x):
+    m = np.max(x, axis=-1, keepdims=True)
+    exps = np.exp(x - m)
+    total = np.sum(exps, axis=-1, keepdims=True)
+    return exps / total
+
+
+def tanh_prime(x):
+    return 1 - np.power(tanh(x), 2)
+'''
+
+PROSE = ("Stochastic gradient descent estimates the gradient on a small random mini-batch, so every update is "
+         "cheap and the model improves many times per epoch; the noise of the estimate even helps it leave "
+         "saddle points, which is why it is the standard way to train networks on large datasets.")
+OTHER_PROSE = ("Instead of the exact gradient over all the data, SGD uses one example at a time. That makes it "
+               "much faster on big problems, although the path it follows towards the minimum is erratic and the "
+               "learning rate usually has to decrease over time to converge.")
+
+
+def test_copied_code_with_renamed_variables_is_flagged_and_independent_work_is_not():
+    works = [Work("ana", ORIGINAL, ()), Work("bea", RENAMED, ()), Work("carla", INDEPENDENT, ())]
+    pairs = find_similar(works)
+    code = {(p.a, p.b): p for p in pairs if p.kind == "code"}
+    assert ("ana", "bea") in code and code[("ana", "bea")].similarity >= 0.8
+    assert ("ana", "carla") not in code and ("bea", "carla") not in code
+    assert code[("ana", "bea")].passages and "softmax" in code[("ana", "bea")].passages[0][0] + \
+        code[("ana", "bea")].passages[-1][0]
+
+
+def test_copied_prose_and_prose_pasted_twice_are_flagged():
+    works = [Work("ana", "", (("t1", PROSE),)), Work("bea", "", (("t1", "My answer: " + PROSE),)),
+             Work("carla", "", (("t1", OTHER_PROSE),)), Work("dani", "", (("t1", OTHER_PROSE), ("t2", OTHER_PROSE)))]
+    pairs = find_similar(works)
+    text = {(p.a, p.b): p for p in pairs if p.kind == "text"}
+    assert ("ana", "bea") in text and "mini-batch" in text[("ana", "bea")].passages[0][0]
+    assert ("dani", "dani") in text  # the same passage twice in one submission
+    assert ("ana", "carla") not in text and ("carla", "carla") not in text
+
+
+def test_results_json_lists_similar_pairs(exam_class):
+    subs, out = exam_class
+    nb = json.loads(EXAM_SOLUTION.read_text())
+    (subs / "cris.ipynb").write_text(json.dumps(nb))
+    grade(subs, out)
+    data = json.loads((out / "results.json").read_text())
+    pairs = data["similar_pairs"]
+    assert pairs and all({"a", "b", "kind", "similarity"} <= set(p) for p in pairs)
+    assert any(p["kind"] == "text" and {p["a"], p["b"]} == {"ana", "cris"} for p in pairs)
+    # flags never change a grade
+    assert {s["student"]: s["score"] for s in data["submissions"]}["cris"] == \
+        {s["student"]: s["score"] for s in data["submissions"]}["ana"]
