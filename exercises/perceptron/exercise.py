@@ -23,7 +23,9 @@ BINARY = np.array(ref.BINARY_INPUTS)
 
 # The unit of GATES[name] on the four binary inputs, computed in the student's process.
 GATE_SCRIPT = '''
-def probe(ns, name, X):
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+def probe(ns, name):
     gates = ns.get("GATES")
     if not isinstance(gates, dict):
         raise TypeError("GATES must be a dict such as {'and': (w, theta), ...}, got %s" % type(gates).__name__)
@@ -33,7 +35,7 @@ def probe(ns, name, X):
     w = np.asarray(w, dtype=float).reshape(-1)
     if w.shape != (2,):
         raise ValueError("GATES[%r]: w must hold 2 weights, got shape %s" % (name, w.shape))
-    return (np.asarray(X, dtype=float) @ w >= float(theta)).astype(float)
+    return (X @ w >= float(theta)).astype(float)
 '''
 
 # Train on (X, y), then classify the same X with the returned (w, b) by the perceptron's rule.
@@ -65,14 +67,15 @@ def probe(ns, X, y, lr, epochs):
 
 
 def table(values: list[float]) -> object:
-    return lambda name, X: np.array(values)
+    return lambda name: np.array(values)
 
 
 def gate_test(name: str, points: float, public: bool, misconceptions: tuple[Misconception, ...]) -> Test:
-    return Test(name, points, [Case((name, BINARY), label=Text(f"GATES[{name!r}] on (0,0), (0,1), (1,0), (1,1)",
-                                                              f"GATES[{name!r}] en (0,0), (0,1), (1,0), (1,1)"))],
+    label = Text(f"the unit GATES[{name!r}] on (0,0), (0,1), (1,0), (1,1)",
+                 f"la unidad GATES[{name!r}] en (0,0), (0,1), (1,0), (1,1)")
+    return Test(name, points, [Case((name,), label=label)],
                 (SIGNS,), public=public, probe="script", script=GATE_SCRIPT,
-                expected=lambda name, X: ref.gate(name, X),
+                expected=lambda name: ref.gate(name, BINARY),
                 title=Text(f"the {name.upper().replace('_', ' ')} truth table",
                            f"la tabla de verdad de {name.upper().replace('_', ' ')}"),
                 misconceptions=misconceptions)
