@@ -1,8 +1,9 @@
 """Naming the students of an LMS download (or of any folder, given a roster), one notebook each.
 
 Identity, in order: the roster row matching the file's LMS id or its name; the LMS file name
-(Moodle anywhere in the path; Canvas only when every file outside Moodle's folders has a Canvas
-name, so that a plain `ana_2024_01_hw.ipynb` is never mistaken for one); else the plain rule
+(Moodle anywhere in the path; Canvas only when every file outside Moodle's folders and not
+named in the roster's `file` column has a Canvas name, so that a plain `ana_2024_01_hw.ipynb`
+is never mistaken for one); else the plain rule
 of `grader.intake` (the file's stem). When several notebooks belong to one student, the newest
 is graded: by Canvas attachment id (Canvas numbers uploads in order), then by file time (zip
 entry time for a zip), then by path; the choice goes into the result's `meta["intake"]` and the
@@ -45,12 +46,12 @@ def lms_ids(lms: LmsName | None) -> list[str]:
     return []
 
 
-def recognise(paths: list[Path], base: Path) -> list[Found]:
+def recognise(paths: list[Path], base: Path, roster: Roster | None) -> list[Found]:
     found = []
     for path in paths:
         relative = path.relative_to(base).as_posix()
         found.append(Found(path, relative, os.stat(path).st_mtime, parse_moodle(relative)))
-    others = [f for f in found if f.lms is None]
+    others = [f for f in found if f.lms is None and not (roster and roster.by_file(f.relative))]
     canvas = [parse_canvas(f.path.name) for f in others]
     if others and all(canvas):
         for f, name in zip(others, canvas):
@@ -65,7 +66,7 @@ def identify_lms(paths: list[Path], root: Path, roster: Roster | None,
     `plain(paths, root)` names the files that neither names (the folder rule of grader.intake).
     """
     base = root if root.is_dir() else root.parent
-    found = recognise(paths, base)
+    found = recognise(paths, base, roster)
     if roster is None and not any(f.lms for f in found):
         return None
     notes: list[str] = []
