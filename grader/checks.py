@@ -291,7 +291,10 @@ class Finite(Check):
     kind: ClassVar[str] = "finite"
 
     def evaluate(self, got: Any, expected: Any, args: tuple[Any, ...] = ()) -> Failure | None:
-        for arr in _leaves(got):
+        leaves = _leaves(got)
+        if not leaves:
+            return Failure(t("check.type", got_type=_type_name(got), expected_type="numbers"))
+        for arr in leaves:
             if arr.dtype.kind in "fc":
                 bad = ~np.isfinite(arr)
                 if bad.any():

@@ -43,6 +43,7 @@ class Case:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     label: Text | None = None
     expected: Any = UNSET  # overrides the reference for this case
+    call: str | None = None  # how the call reads in feedback (script probes: what the script does)
 
 
 CaseSource = Sequence[Case] | Callable[[np.random.Generator], Sequence[Case]]

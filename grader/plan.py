@@ -177,7 +177,15 @@ def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Expe
             for m in test.misconceptions)
         probe = Probe(id=f"{task.id}:{test.name}:{k}", kind=test.probe, name=task.target, args=tuple(case.args),
                       kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout)
-        call = task.target if test.probe == "variable" else _call_text(task.target, case)
+        if case.call is not None:
+            call = case.call
+        elif test.probe == "variable":
+            call = task.target
+        elif test.probe == "script":
+            # A script's arguments are not the student's call: say what is checked instead.
+            call = f"{task.target} ({(case.label or test.title or Text(test.name, test.name)).en})"
+        else:
+            call = _call_text(task.target, case)
         planned.append(PlannedCase(probe, expected, case.label, call, misconceptions))
     return PlannedTest(name=test.name, title=test.title, points=float(test.points), public=test.public,
                        visibility=test.shown, hint=test.hint, checks=test.checks, require=test.require,
