@@ -9,6 +9,7 @@ single byte of it is written where grading would read it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -76,7 +77,7 @@ def _check_members(zf: zipfile.ZipFile, archive: Path, limits: Limits) -> list[t
         raise InputError(f"zip refused: {len(infos)} members (the limit is {limits.max_members})", archive)
     # Members whose compressed data overlap are the trick behind non-recursive zip bombs.
     spans = sorted((i.header_offset, i.header_offset + i.compress_size, i.filename) for i in infos)
-    for (start, end, name), (next_start, _, _) in zip(spans, spans[1:]):
+    for (start, end, name), (next_start, _, _) in itertools.pairwise(spans):
         if next_start < end or next_start == start:
             raise InputError(f"zip bomb refused: member {name!r} overlaps another member's data", archive)
     chosen, total = [], 0

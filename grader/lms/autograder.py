@@ -61,7 +61,7 @@ def wheel() -> tuple[str, bytes]:
     members += _files(Path(next(iter(spec.submodule_search_locations))), "reference")
     try:
         requires = [r for r in (metadata.requires("grader") or []) if "extra ==" not in r]
-        python = metadata.metadata("grader").get("Requires-Python") or ">=3.11"
+        python = metadata.metadata("grader")["Requires-Python"] or ">=3.11"
     except metadata.PackageNotFoundError:
         raise GraderError("the grader is not installed (pip install -e .); cannot build the autograder") from None
     info = f"grader-{__version__}.dist-info"

@@ -24,7 +24,7 @@ from .common import canvas_user_id, lms_meta, plain_number, roster_meta, scaled
 
 HEADER = ("Student", "ID", "SIS Login ID", "Section")
 POINTS_ROW = "    Points Possible"
-TITLE_WITH_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)  # Ruby's \A(.*)\s\((\d+)\)\z
+TITLE_WITH_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.DOTALL)  # Ruby's \A(.*)\s\((\d+)\)\z
 
 
 def check_column(column: str) -> str:

@@ -80,7 +80,7 @@ def moodle_import_feedback_zip(data: bytes, participants: set[int]) -> list[tupl
             if info.is_dir():
                 continue
             basename = info.filename.rsplit("/", 1)[-1]
-            if basename.startswith(".") or basename.startswith("~"):
+            if basename.startswith((".", "~")):
                 continue
             parts = info.filename.split("/")
             while parts:
@@ -106,7 +106,7 @@ def moodle_download_name(fullname: str, participant: int, plugin: str = "assigns
 # --- Canvas ---------------------------------------------------------------------------------------
 
 TOTAL_COLUMNS = re.compile(r"(Current|Final|Unposted Current|Unposted Final|Override) (Score|Points|Grade|Status)")
-TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)
+TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.DOTALL)
 
 
 class InvalidHeaderRow(Exception):

@@ -128,7 +128,7 @@ def test_overlapping_members_are_refused(tmp_path):
 
 
 def test_names_stored_without_the_utf8_flag_are_read_as_utf8(tmp_path):
-    name = "José Núñez_5_assignsubmission_file/hw.ipynb".encode("utf-8")
+    name = "José Núñez_5_assignsubmission_file/hw.ipynb".encode()
     placeholder = b"X" * (len(name) - len(b"/hw.ipynb")) + b"/hw.ipynb"
     archive = write_zip(tmp_path / "mac.zip", {placeholder.decode(): NOTEBOOK})
     # The same bytes under the UTF-8 name with the UTF-8 flag unset, as some zip tools write.

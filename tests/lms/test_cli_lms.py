@@ -15,8 +15,15 @@ from grader.cli import main
 from grader.gradebook import Gradebook
 
 from .conftest import SAMPLES, make_result, write_zip
-from .platforms import (canvas_download_name, canvas_import_gradebook, canvas_reupload, gradescope_check,
-                        moodle_download_name, moodle_import_feedback_zip, moodle_import_worksheet)
+from .platforms import (
+    canvas_download_name,
+    canvas_import_gradebook,
+    canvas_reupload,
+    gradescope_check,
+    moodle_download_name,
+    moodle_import_feedback_zip,
+    moodle_import_worksheet,
+)
 
 
 def invoke(*args, **kwargs):
@@ -124,7 +131,7 @@ def test_a_canvas_download_with_a_roster_to_a_canvas_gradebook(tmp_path):
     assert result.exit_code == 0, result.output
     imported = canvas_import_gradebook((out / "exports" / "canvas" / "gradebook.csv").read_bytes())
     assert imported.assignments == {48213: "Lab 3"} and imported.points == {48213: Decimal("10.00")}
-    assert imported.scores["98765"] == {48213: Decimal("10")}
+    assert imported.scores["98765"] == {48213: Decimal(10)}
     assert set(imported.scores) == {"98765", "98766"}  # gabi: anonymous, the roster gives no user id
     assert "gabi" in result.stderr
     with zipfile.ZipFile(out / "exports" / "canvas" / "feedback.zip") as zf:
@@ -146,7 +153,7 @@ def test_a_roster_added_later_renames_nothing_and_regrades_nothing(tmp_path):
     assert again.exit_code == 0 and "graded 0, unchanged 1" in again.stderr
     assert invoke("export", "--out", out, "--format", "canvas", "--column", "Lab (7)").exit_code == 0
     imported = canvas_import_gradebook((out / "exports" / "canvas" / "gradebook.csv").read_bytes())
-    assert imported.scores == {"98765": {7: Decimal("30")}} and imported.names["98765"] == "Correct, Ana"
+    assert imported.scores == {"98765": {7: Decimal(30)}} and imported.names["98765"] == "Correct, Ana"
 
 
 @pytest.mark.parametrize("args, words", [

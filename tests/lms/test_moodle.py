@@ -14,7 +14,11 @@ from grader.i18n import Text
 from grader.lms import moodle
 
 from .conftest import make_result
-from .platforms import moodle_download_name, moodle_import_feedback_zip, moodle_import_worksheet
+from .platforms import (
+    moodle_download_name,
+    moodle_import_feedback_zip,
+    moodle_import_worksheet,
+)
 
 EN = ["Identifier", '"Full name"', '"Email address"', "Status", "Grade", '"Maximum Grade"', '"Grade can be changed"',
       '"Last modified (submission)"', '"Last modified (grade)"', '"Feedback comments"']
@@ -28,7 +32,7 @@ def rows(lang="en", sep=".", delimiter=","):
     """Raw cells, quoted as Moodle writes them; the cells a test expects untouched are odd on purpose."""
     who = "Participant" if lang == "en" else "Participante"
     ten = f"10{sep}00"
-    q = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+    q = lambda s: '"' + s.replace('"', '""') + '"'
     date = q("Sunday, 6 October 2024, 11:02 PM")
     return [
         EN if lang == "en" else ES,
@@ -51,7 +55,7 @@ def build(cells, delimiter=",", newline="\r\n", final_newline=True):
 
 
 def results():
-    moodle_meta = lambda pid, name: {"lms": {"platform": "moodle", "participant": pid, "name": name}}  # noqa: E731
+    moodle_meta = lambda pid, name: {"lms": {"platform": "moodle", "participant": pid, "name": name}}
     return [
         make_result("Ana Pérez_101", [(3, 3), (2, 2)], moodle_meta("101", "Ana Pérez")),  # 5/7
         make_result("Bruno_102", [(0, 3), (2, 2)], moodle_meta("102", 'Bruno "B" Ruiz')),  # 2/7
@@ -84,7 +88,7 @@ def test_worksheet_rewrites_grade_and_feedback_only(tmp_path, lang, sep, delimit
     # Moodle's importer, in the teacher's language, reads the new grades and comments.
     text = data[len(bom):].decode(encoding).encode("utf-8")
     imported = {r.participant: r for r in moodle_import_worksheet(text, lang, delimiter)}
-    grade = lambda s: Decimal(s.replace(",", "."))  # noqa: E731
+    grade = lambda s: Decimal(s.replace(",", "."))
     assert imported[101].grade == grade("7.14") and imported[102].grade == grade("2.86")
     assert imported[103].grade == grade("0.00") and imported[105].grade == grade("17.1")  # 6/7 of 20.0
     assert imported[104].grade == grade("5.00") and imported[104].feedback == "<p>untouched</p>"
