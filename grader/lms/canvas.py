@@ -47,7 +47,8 @@ def gradebook_csv(results: list[SubmissionResult], column: str, points: Decimal)
     for result in results:
         user_id = canvas_user_id(result)
         if user_id is None:
-            why = ("anonymous download: give a roster with each anon id's user id as lms_id"
+            why = ("anonymous download: a roster row naming the file, with the Canvas user id as lms_id, "
+                   "identifies it"
                    if lms_meta(result).get("anonymous_id") else "no Canvas user id")
             warnings.append(f"{result.student}: {why}; left out")
             continue
