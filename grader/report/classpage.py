@@ -174,7 +174,7 @@ def histogram(scores: list[float], max_score: float, lang: str) -> str:
     width, height, left, bottom, top_pad = 640, 200, 8, 26, 18
     slot = (width - 2 * left) / len(counts)
     tallest = max(counts, default=0) or 1
-    every = 1 if len(counts) <= 21 else 5
+    every = 1 if len(counts) <= 12 else (2 if len(counts) <= 25 else 5)  # labels that stay legible on a phone
     parts = []
     for k, count in enumerate(counts):
         h = (height - bottom - top_pad) * count / tallest

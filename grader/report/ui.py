@@ -33,7 +33,8 @@ UI: dict[str, dict[str, str]] = {
     },
     "es": {
         "report": "Informe de corrección", "score": "Nota", "task": "Tarea", "tasks": "Tareas", "test": "Prueba",
-        "points": "puntos", "passed": "superada", "failed": "fallida", "error": "error", "pending": "pendiente de corrección",
+        "points": "puntos", "passed": "superada", "failed": "fallida", "error": "error",
+        "pending": "pendiente de corrección",
         "input": "Entrada", "expected": "Esperado", "got": "Obtenido", "hint": "Pista",
         "traceback": "Traza (tu código)", "source": "Código de la prueba", "output": "Salida impresa",
         "cells": "Qué pasó en tus celdas", "not_graded": "Sin corregir",
