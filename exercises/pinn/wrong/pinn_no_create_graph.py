@@ -1,0 +1,13 @@
+"""Derivatives taken without create_graph=True: the value is right, training would ignore the PDE."""
+EXPECT = {"fails": ["advection_loss:differentiable"], "misconception": "no_create_graph"}
+
+
+def advection_loss(model, X_r, X_b, X_0, u):
+    X = X_r.detach().clone().requires_grad_(True)
+    (d,) = torch.autograd.grad(model(X).sum(), X)
+    t, x = X_b.reshape(-1, 1), X_0.reshape(-1, 1)
+    zeros, ones = torch.zeros_like(t), torch.ones_like(t)
+    residual = d[:, 0] + u * d[:, 1]
+    boundary = model(torch.cat([t, zeros], dim=1)) - model(torch.cat([t, ones], dim=1))
+    initial = model(torch.cat([torch.zeros_like(x), x], dim=1)) - torch.sin(2 * math.pi * x)
+    return (residual**2).mean() + (boundary**2).mean() + (initial**2).mean()

@@ -1,0 +1,14 @@
+"""φ_t + φ_x: the speed u left out (right only when u = 1)."""
+EXPECT = {"fails": ["advection_loss:value", "advection_loss:other_speeds", "advection_loss:exact_solution_other_speed"],
+          "misconception": "u_missing"}
+
+
+def advection_loss(model, X_r, X_b, X_0, u):
+    X = X_r.detach().clone().requires_grad_(True)
+    (d,) = torch.autograd.grad(model(X).sum(), X, create_graph=True)
+    t, x = X_b.reshape(-1, 1), X_0.reshape(-1, 1)
+    zeros, ones = torch.zeros_like(t), torch.ones_like(t)
+    residual = d[:, 0] + d[:, 1]
+    boundary = model(torch.cat([t, zeros], dim=1)) - model(torch.cat([t, ones], dim=1))
+    initial = model(torch.cat([torch.zeros_like(x), x], dim=1)) - torch.sin(2 * math.pi * x)
+    return (residual**2).mean() + (boundary**2).mean() + (initial**2).mean()
