@@ -25,6 +25,7 @@ MAX_ITEMS = 200_000
 MAX_STR = 200_000
 MAX_ARRAY_BYTES = 64 * 1024 * 1024
 MAX_REPR = 300
+_NBYTES = np.ndarray.nbytes  # type: ignore[attr-defined]
 
 
 class CodecError(Exception):
@@ -105,6 +106,10 @@ class _Encoder:
         if isinstance(obj, np.generic):
             return self.array(np.asarray(obj).view(np.ndarray).copy(), scalar=True)
         if isinstance(obj, np.ndarray):
+            # Sized before copying (a broadcast view can claim terabytes), with the base class's
+            # own descriptor: a subclass may override `nbytes` like anything else.
+            if self.array_bytes + _NBYTES.__get__(obj) > MAX_ARRAY_BYTES:
+                return {"$big": f"arrays larger than {MAX_ARRAY_BYTES // (1024 * 1024)} MiB"}
             # Subclasses may override anything; copy their raw buffer into a plain ndarray.
             return self.array(np.array(obj, copy=True, subok=False).view(np.ndarray))
         torch = sys.modules.get("torch")
@@ -164,7 +169,9 @@ def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
     """Rebuild a value from tagged JSON and blobs, refusing anything but plain data."""
     if depth > MAX_DEPTH + 2:
         raise CodecError("value nested too deeply")
-    if tree is None or isinstance(tree, (bool, int, float, str)):
+    if isinstance(tree, str):
+        return _valid_text(tree)
+    if tree is None or isinstance(tree, (bool, int, float)):
         return tree
     if isinstance(tree, list):
         return [decode(v, blobs, depth + 1) for v in tree]
@@ -204,12 +211,21 @@ def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
             raise CodecError("bad integer tag")
         return int(text)
     if "$callable" in tree:
-        return CallableRef(str(tree["$callable"])[:100])
+        return CallableRef(_valid_text(str(tree["$callable"])[:100]))
     if "$obj" in tree:
-        return Opaque(str(tree["$obj"])[:100], str(tree.get("repr", ""))[:MAX_REPR + 1])
+        return Opaque(_valid_text(str(tree["$obj"])[:100]), _valid_text(str(tree.get("repr", ""))[:MAX_REPR + 1]))
     if "$big" in tree:
-        return TooBig(str(tree["$big"])[:200])
+        return TooBig(_valid_text(str(tree["$big"])[:200]))
     raise CodecError("unknown value tag")
+
+
+def _valid_text(text: str) -> str:
+    """Lone surrogates (valid in JSON, not in UTF-8) become U+FFFD, so results can be written."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _as_list(value: Any) -> list[Any]:

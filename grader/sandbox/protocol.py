@@ -23,7 +23,11 @@ MAX_BLOBS = 256 * 1024 * 1024
 
 
 class ProtocolError(Exception):
-    """A frame was malformed or exceeded a cap."""
+    """A frame was malformed or exceeded a cap. `frames`: whole frames read before it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.frames: list[Frame] = []
 
 
 @dataclass
@@ -99,7 +103,11 @@ class FrameBuffer:
         self.total += len(data)
         frames = []
         while True:
-            frame = self._pop()
+            try:
+                frame = self._pop()
+            except ProtocolError as exc:
+                exc.frames = frames  # what came before the bad bytes still counts
+                raise
             if frame is None:
                 return frames
             frames.append(frame)

@@ -25,6 +25,7 @@ CellStatus = Literal["ok", "error", "timeout", "crashed", "skipped", "not_run"]
 ProbeStatus = Literal["ok", "error", "timeout", "crashed", "missing", "not_callable", "unreadable", "not_run"]
 
 MAX_ATTEMPTS = 4
+RERUN_BUDGET = 2.0  # all attempts together stop re-running after this many notebook budgets
 DEFAULT_PRELOAD = ("numpy", "torch", "sympy")
 
 
@@ -109,11 +110,67 @@ class Execution:
         return None
 
 
+def clean_text(value: Any, limit: int) -> str:
+    """A string from the child made safe to store and print: capped, and valid UTF-8 (a lone
+    surrogate in a student's exception message must not break the writing of results)."""
+    text = value if isinstance(value, str) else str(value)
+    text = text[:limit]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def _error(data: Any) -> ErrorInfo | None:
     if not isinstance(data, dict):
         return None
-    return ErrorInfo(str(data.get("type", ""))[:100], str(data.get("message", ""))[:2000],
-                     str(data.get("traceback", ""))[:10000])
+    return ErrorInfo(clean_text(data.get("type", ""), 100), clean_text(data.get("message", ""), 2000),
+                     clean_text(data.get("traceback", ""), 10000))
+
+
+CHILD_EVENTS = frozenset({"ready", "setup_failed", "cell_start", "cell_end", "cells_done", "probe_start",
+                          "probe_end", "done"})
+
+
+def _events(job: Job, frame: Frame) -> list[tuple[dict[str, Any], list[bytes]]]:
+    """The child's events with their blobs, keeping only well-formed ones.
+
+    The child's code is the student's: it can write frames of its own on the result pipe. Any
+    event that names a cell or probe the job does not have, or has fields of the wrong type,
+    is dropped here, so nothing later has to trust its shape.
+    """
+    cells = {index for index, _ in job.cells}
+    probes = {probe.id for probe in job.probes}
+    out = []
+    position = 0
+    raw = frame.header.get("events", [])
+    for event in raw if isinstance(raw, list) else []:
+        if not isinstance(event, dict):
+            continue
+        sizes = event.get("blobs", [])
+        count = len(sizes) if isinstance(sizes, list) else 0
+        blobs = frame.blobs[position:position + count]
+        position += count
+        name = event.get("event")
+        if name not in CHILD_EVENTS:
+            continue
+        if name in ("cell_start", "cell_end"):
+            index = event.get("index")
+            if type(index) is not int or index not in cells:
+                continue
+        if name in ("probe_start", "probe_end"):
+            ident = event.get("id")
+            if not isinstance(ident, str) or ident not in probes:
+                continue
+        if name in ("cell_end", "probe_end"):
+            seconds = event.get("seconds", 0.0)
+            if type(seconds) not in (int, float) or not 0 <= seconds < 1e6:
+                event = dict(event, seconds=0.0)
+            if not isinstance(event.get("status"), str):
+                continue
+        out.append((event, blobs))
+    return out
 
 
 def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[dict[str, Any], list[bytes]]:
@@ -264,32 +321,53 @@ class Sandbox:
                 return _abandoned(job, skip_cells, skip_probes, attempt, wall, notes)
             wall += float(frame.header.get("wall", 0.0))
             result = _collect(job, frame, skip_cells, skip_probes, attempt, wall, notes)
-            culprit = _culprit(frame.header)
+            culprit = _culprit(job, frame)
             if culprit is None or attempt >= MAX_ATTEMPTS:
                 return result
             kind, ident, reason = culprit
+            # Re-runs re-execute every cell: they get the notebook's budget once more, not forever.
+            if reason == "notebook_timeout" or wall >= RERUN_BUDGET * job.limits.notebook_seconds:
+                return result
             if kind == "cell":
                 skip_cells[int(ident)] = CellRun(int(ident), "timeout" if "timeout" in reason else "crashed",
                                                  reason=reason)
             elif kind == "probe":
                 skip_probes[str(ident)] = ProbeRun(str(ident), "timeout" if "timeout" in reason else "crashed",
                                                    reason=reason)
+                # A function that took the process down is not called again with the next inputs:
+                # each call would cost a kill and a re-run, and the other functions must be graded.
+                for later in _later_calls(job.probes, str(ident)):
+                    skip_probes.setdefault(later, ProbeRun(later, "not_run", reason=f"after:{ident}"))
             else:
                 return result
 
 
-def _culprit(header: dict[str, Any]) -> tuple[str, Any, str] | None:
+def _later_calls(probes: tuple[Probe, ...], ident: str) -> list[str]:
+    """Probes after `ident` that call the same function."""
+    ids = [p.id for p in probes]
+    if ident not in ids:
+        return []
+    culprit = probes[ids.index(ident)]
+    if culprit.kind != "call":
+        return []
+    return [p.id for p in probes[ids.index(ident) + 1:] if p.kind == "call" and p.name == culprit.name]
+
+
+def _culprit(job: Job, frame: Frame) -> tuple[str, Any, str] | None:
     """The cell or probe a child died in, if it did not finish: (kind, id, reason)."""
-    events = header.get("events", [])
-    if any(e.get("event") == "done" for e in events):
+    events = [event for event, _ in _events(job, frame)]
+    exit_info = frame.header.get("exit", {})
+    # A "done" the child wrote and then died after is no finish: the exit status decides.
+    if any(e.get("event") == "done" for e in events) and exit_info.get("code") == 0 \
+            and not exit_info.get("killed"):
         return None
-    exit_info = header.get("exit", {})
     started: dict[str, Any] | None = None
     for event in events:
         name = event.get("event")
-        if name in ("cell_start", "probe_start"):
-            started = {"kind": name[:-6], "id": event.get("index", event.get("id"))}
-        elif name in ("cell_end", "probe_end"):
+        item = {"kind": str(name).split("_")[0], "id": event.get("index", event.get("id"))}
+        if name in ("cell_start", "probe_start") and started is None:
+            started = item
+        elif name in ("cell_end", "probe_end") and started == item:
             started = None
     if started is None:
         return ("setup", None, _reason(exit_info))
@@ -315,11 +393,7 @@ def _collect(job: Job, frame: Frame, skip_cells: dict[int, CellRun], skip_probes
     cells: dict[int, CellRun] = dict(skip_cells)
     probes: dict[str, ProbeRun] = dict(skip_probes)
     student = 0.0
-    position = 0
-    for event in header.get("events", []):
-        count = len(event.get("blobs", []))
-        event_blobs = frame.blobs[position:position + count]
-        position += count
+    for event, event_blobs in _events(job, frame):
         name = event.get("event")
         if name == "cell_end":
             index = int(event.get("index", -1))
@@ -338,27 +412,31 @@ def _collect(job: Job, frame: Frame, skip_cells: dict[int, CellRun], skip_probes
                 except codec.CodecError as exc:
                     status, value = "unreadable", str(exc)
             elif status == "not_callable":
-                value = event.get("value")
+                value = event.get("value") if isinstance(event.get("value"), dict) else None
+            used = event.get("forbidden_used", [])
             probes[ident] = ProbeRun(ident, _probe_status(status), value, seconds, _error(event.get("error")),
-                                     forbidden_used=tuple(str(x) for x in event.get("forbidden_used", [])[:20]))
+                                     forbidden_used=tuple(clean_text(x, 200) for x in
+                                                          (used if isinstance(used, list) else [])[:20]))
         elif name == "setup_failed":
-            notes.append("the sandbox could not start: " + str((event.get("error") or {}).get("message", "")))
-    culprit = _culprit(header)
+            error = event.get("error") if isinstance(event.get("error"), dict) else {}
+            notes.append("the sandbox could not start: " + clean_text(error.get("message", ""), 2000))
+    culprit = _culprit(job, frame)
     if culprit is not None and culprit[0] != "setup":
         kind, ident, reason = culprit
         if kind == "cell":
             cells[int(ident)] = CellRun(int(ident), "timeout" if "timeout" in reason else "crashed", reason=reason)
         else:
             probes[str(ident)] = ProbeRun(str(ident), "timeout" if "timeout" in reason else "crashed", reason=reason)
+    unfinished = culprit[2] if culprit is not None else ""
     for index, _ in job.cells:
-        cells.setdefault(index, CellRun(index, "not_run"))
+        cells.setdefault(index, CellRun(index, "not_run", reason=unfinished))
     for probe in job.probes:
-        probes.setdefault(probe.id, ProbeRun(probe.id, "not_run"))
+        probes.setdefault(probe.id, ProbeRun(probe.id, "not_run", reason=unfinished))
     out, err = header.get("stdout", {}), header.get("stderr", {})
     return Execution(
         cells=cells, probes=probes,
-        stdout=Output(str(out.get("text", "")), int(out.get("bytes", 0)), bool(out.get("truncated"))),
-        stderr=Output(str(err.get("text", "")), int(err.get("bytes", 0)), bool(err.get("truncated"))),
+        stdout=Output(clean_text(out.get("text", ""), 1 << 20), int(out.get("bytes", 0)), bool(out.get("truncated"))),
+        stderr=Output(clean_text(err.get("text", ""), 1 << 20), int(err.get("bytes", 0)), bool(err.get("truncated"))),
         attempts=attempt, wall=wall, student_seconds=student, level=str(header.get("level", "")),
         notes=tuple(notes),
     )

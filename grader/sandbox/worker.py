@@ -196,9 +196,10 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
                 continue
             try:
                 received = frames.feed(data)
-            except ProtocolError:
+            except ProtocolError as exc:
+                received = exc.frames
                 kill("protocol")
-                continue
+                selector.unregister(fd)
             if frames.total > limits.result_bytes:
                 kill("result_too_large")
             for frame in received:
@@ -206,12 +207,16 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
                 header["t"] = time.monotonic() - started
                 events.append(header)
                 blobs.extend(frame.blobs)
+                # The student can write frames on this pipe too: a start only counts when nothing
+                # is running and an end only when it matches. Forged pairs can still restart an
+                # item's clock; the notebook's deadline bounds them all.
                 event = header.get("event")
-                if event in ("cell_start", "probe_start"):
+                item = {"kind": str(event).split("_")[0], "id": header.get("index", header.get("id"))}
+                if event in ("cell_start", "probe_start") and current is None:
                     budget = limits.cell_seconds if event == "cell_start" else _probe_budget(job, header, limits)
-                    current = {"kind": event[:-6], "id": header.get("index", header.get("id"))}
+                    current = item
                     item_deadline = time.monotonic() + budget + limits.grace_seconds
-                elif event in ("cell_end", "probe_end"):
+                elif event in ("cell_end", "probe_end") and current == item:
                     current, item_deadline = None, float("inf")
         if exited_at is None:
             now = time.monotonic()
