@@ -66,6 +66,10 @@ def read_results(out: Path, exercise: str | None) -> list[SubmissionResult]:
 def export(out: Path, options: ExportOptions) -> Written:
     if options.format not in FORMATS:
         raise InputError(f"unknown export format {options.format!r} (one of {', '.join(FORMATS)})")
+    for flag, value, fmt in (("--worksheet", options.worksheet, "moodle"), ("--column", options.column, "canvas"),
+                             ("--points", options.points, "canvas")):
+        if value is not None and options.format != fmt:
+            raise InputError(f"{flag} is for --format {fmt}, not {options.format}")
     results = read_results(out, options.exercise)
     target = out / "exports"
     written = Written()

@@ -180,6 +180,8 @@ def two_exercises(tmp_path):
     (["--format", "canvas", "--exercise", "activations", "--column", "Lab 3"], "'Title (id)'"),
     (["--format", "canvas", "--exercise", "activations", "--column", "Lab (1)", "--points", "0"], "Invalid value"),
     (["--format", "moodle", "--exercise", "activations", "--worksheet", "/nonexistent.csv"], "no such file"),
+    (["--format", "csv", "--column", "Lab (1)"], "--column is for --format canvas, not csv"),
+    (["--format", "canvas", "--worksheet", "w.csv", "--column", "Lab (1)"], "--worksheet is for --format moodle"),
 ])
 def test_export_usage_errors_exit_2_with_one_line(two_exercises, args, words):
     result = CliRunner().invoke(main, ["export", "--out", str(two_exercises), *args])
