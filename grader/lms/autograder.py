@@ -87,8 +87,9 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; 
 fi
 "$PYTHON" -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
-# Pinned: this release resolves to the CPU build; an unpinned torch pulls a multi-GB CUDA build.
-/autograder/venv/bin/python -m pip install --quiet "{torch}"
+# The CPU build from PyTorch's own index: PyPI's default Linux wheel carries CUDA (several GB),
+# useless in Gradescope's CPU-only containers and over their memory limit.
+/autograder/venv/bin/python -m pip install --quiet "{torch}" --index-url https://download.pytorch.org/whl/cpu
 /autograder/venv/bin/python -m pip install --quiet /autograder/source/{wheel}
 /autograder/venv/bin/python -c "import grader.lms.gradescope, torch, numpy"
 """
