@@ -292,4 +292,4 @@ def write_outputs(out: Path, outcome: BatchOutcome, lang: str, exercises: dict[s
     titles = {ex.id: ex.title(lang) for ex in exercises.values()}
     title = titles.get(outcome.exercise or "", "") or ", ".join(sorted(titles.values())) or "grader"
     links = {r.student: f"reports/{report_name(r.student)}" for r in results}
-    write_atomic(out / "index.html", render_index(results, title, lang, links))
+    write_atomic(out / "index.html", render_index(results, title, lang, links, extra["similar_pairs"]))

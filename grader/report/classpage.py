@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..results import SubmissionResult
 from .ui import UI, number, percent
@@ -28,7 +30,8 @@ class TestStat:
     title: str
     public: bool
     passed: int = 0
-    total: int = 0
+    total: int = 0  # tests judged: those awaiting an instructor's marks are counted apart
+    pending: int = 0
 
     @property
     def rate(self) -> int:
@@ -41,7 +44,8 @@ class TaskStat:
     title: str
     max_score: float
     full: int = 0
-    total: int = 0
+    total: int = 0  # submissions whose task is fully judged (nothing awaiting marks)
+    graded: int = 0
     points: float = 0.0
     tests: dict[str, TestStat] = field(default_factory=dict)
 
@@ -51,7 +55,7 @@ class TaskStat:
 
     @property
     def mean_percent(self) -> int:
-        return percent(self.points, self.max_score * self.total)
+        return percent(self.points, self.max_score * self.graded)
 
 
 @dataclass
@@ -70,6 +74,14 @@ class Flag:
     label: str
     cell: int | None
     message: str
+
+
+@dataclass(frozen=True)
+class Similar:
+    a: Link
+    b: Link | None  # None: a passage repeated inside one submission
+    kind: str
+    similarity: int  # percent
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,7 @@ class ClassPage:
     mistakes: list[Mistake]
     flags: list[Flag]
     rows: list[Row]
+    similar: list[Similar] = field(default_factory=list)
 
 
 def _stats(scores: list[float], lang: str) -> dict[str, str]:
@@ -110,14 +123,19 @@ def _pass_rates(results: list[SubmissionResult], lang: str) -> list[TaskStat]:
             continue
         for task in result.tasks:
             stat = tasks.setdefault(task.id, TaskStat(task.id, task.title(lang) or task.id, task.max_score))
-            stat.total += 1
+            stat.graded += 1
             stat.points += task.score
-            stat.full += all(t.passed for t in task.tests)
+            if not any(t.status == "pending" for t in task.tests):
+                stat.total += 1
+                stat.full += all(t.passed for t in task.tests)
             for test in task.tests:
                 ts = stat.tests.setdefault(test.name, TestStat(test.name, test.title(lang) if test.title else test.name,
                                                                test.public))
-                ts.total += 1
-                ts.passed += test.passed
+                if test.status == "pending":
+                    ts.pending += 1
+                else:
+                    ts.total += 1
+                    ts.passed += test.passed
     return list(tasks.values())
 
 
@@ -196,7 +214,18 @@ def histogram(scores: list[float], max_score: float, lang: str) -> str:
             f"<title>{alt}</title>{''.join(parts)}{axis}</svg>")
 
 
-def class_page(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str]) -> ClassPage:
+def _similar(pairs: Sequence[Mapping[str, Any]], links: dict[str, str]) -> list[Similar]:
+    """Near-duplicate pairs as `grader.similarity` reports them, the most similar first."""
+    found = []
+    for pair in pairs:
+        a, b = str(pair.get("a", "")), str(pair.get("b", ""))
+        found.append(Similar(Link(a, links.get(a)), None if b == a else Link(b, links.get(b)),
+                             str(pair.get("kind", "code")), round(100 * float(pair.get("similarity", 0.0)))))
+    return sorted(found, key=lambda s: -s.similarity)
+
+
+def class_page(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str],
+               similar: Sequence[Mapping[str, Any]] = ()) -> ClassPage:
     graded = [r for r in results if r.status == "graded"]
     scores = [r.score for r in graded]
     max_score = max((r.max_score for r in results), default=0.0)
@@ -206,4 +235,5 @@ def class_page(results: list[SubmissionResult], title: str, lang: str, links: di
             for r in results]
     return ClassPage(title=title, lang=lang, count=len(results), graded=len(graded), stats=_stats(scores, lang),
                      histogram=histogram(scores, max_score, lang), tasks=_pass_rates(results, lang),
-                     mistakes=_mistakes(results, lang, links), flags=_flags(results, lang, links), rows=rows)
+                     mistakes=_mistakes(results, lang, links), flags=_flags(results, lang, links), rows=rows,
+                     similar=_similar(similar, links))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -40,6 +42,8 @@ def render_student(result: SubmissionResult, title: Text, lang: str) -> str:
     return _environment().get_template("report.html.j2").render(ui=UI[lang], lang=lang, page=page)
 
 
-def render_index(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str]) -> str:
-    page = class_page(results, title, lang, links)
+def render_index(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str],
+                 similar: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The class page; `similar` are near-duplicate pairs as `grader.similarity.Pair.to_json()` writes them."""
+    page = class_page(results, title, lang, links, similar)
     return _environment().get_template("index.html.j2").render(ui=UI[lang], lang=lang, page=page)

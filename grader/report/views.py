@@ -9,7 +9,9 @@
 - "source": the same, plus the test's source, for public tests only.
 
 A hidden test shows its summary (the message without inputs or values), never its input,
-expected value, got value or source, whatever its visibility says.
+expected value, got value or source, whatever its visibility says. A test awaiting an
+instructor's marks ("pending") shows its summary too: the rubric suggestion in its full message
+is for the instructor.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ class TestView:
         return self.status == "passed"
 
     @property
+    def wrong(self) -> bool:
+        return self.status in ("failed", "error")
+
+    @property
     def details(self) -> tuple[Any, ...]:
         """Everything shown below the title: tests with the same details can be shown once."""
         return (self.message, self.hint, self.input, self.expected, self.got, self.traceback, self.source)
@@ -59,7 +65,8 @@ def student_view(test: TestResult, lang: str) -> TestView:
     level = test.visibility
     show_message = level in ("message", "traceback", "source") and not test.passed
     values = test.public and show_message
-    text = test.message if test.public else (test.summary or Text("", ""))
+    quiet = not test.public or test.status == "pending"
+    text = (test.summary or Text("", "")) if quiet else test.message
     return TestView(
         name=test.name, title=test.title(lang) if test.title else test.name, status=test.status,
         score=test.score, max_score=test.max_score, public=test.public,
@@ -121,9 +128,10 @@ class TaskView:
     score: str
     max_score: str
     percent: int
-    state: str  # "passed" | "partial" | "failed"
+    state: str  # "passed" | "pending" | "partial" | "failed"
     failed: tuple[TestGroup, ...]
     passed: tuple[TestView, ...]
+    pending: tuple[TestView, ...] = ()
     figures: tuple[FigureView, ...] = ()
 
 
@@ -154,6 +162,7 @@ class StudentPage:
     percent: int
     verdict: str
     error: str | None
+    waiting: int = 0  # tests awaiting an instructor's marks
     tasks: list[TaskView] = field(default_factory=list)
     fix_first: list[FixItem] = field(default_factory=list)
     more_to_fix: int = 0
@@ -171,15 +180,21 @@ def _groups(tests: list[TestView]) -> tuple[TestGroup, ...]:
     return tuple(TestGroup(tuple(g)) for g in groups.values())
 
 
+def _wrong(test: TestResult) -> bool:
+    return test.status in ("failed", "error")
+
+
 def _state(task: TaskResult) -> str:
     if all(t.passed for t in task.tests):
         return "passed"
+    if not any(_wrong(t) for t in task.tests):
+        return "pending"
     return "partial" if task.score > 0 else "failed"
 
 
 def task_view(task: TaskResult, lang: str, figure_budget: list[int]) -> TaskView:
     views = [student_view(test, lang) for test in task.tests]
-    failed = [v for v in views if not v.passed]
+    failed = [v for v in views if v.wrong]
     figures: list[FigureView] = []
     if failed:  # pictures only where something is wrong: a class that passes draws nothing
         for data in task.plots:
@@ -193,7 +208,7 @@ def task_view(task: TaskResult, lang: str, figure_budget: list[int]) -> TaskView
     return TaskView(id=task.id, title=task.title(lang) or task.id, score=number(task.score, lang),
                     max_score=number(task.max_score, lang), percent=percent(task.score, task.max_score),
                     state=_state(task), failed=_groups(failed), passed=tuple(v for v in views if v.passed),
-                    figures=tuple(figures))
+                    pending=tuple(v for v in views if v.status == "pending"), figures=tuple(figures))
 
 
 def _issue(issue: CellIssue, lang: str) -> IssueView:
@@ -207,7 +222,7 @@ def _fix_first(page: StudentPage, result: SubmissionResult, lang: str) -> None:
     items = [FixItem(f"issue-{k}", f"{ui['cell']} {i.cell}: {i.label}", i.message)
              for k, i in enumerate(page.issues, 1) if i.kind in ("error", "timeout", "crashed")]
     lost = sorted(((task.max_score - task.score, k, task) for k, task in enumerate(result.tasks)
-                   if any(not t.passed for t in task.tests)), key=lambda item: (-item[0], item[1]))
+                   if any(_wrong(t) for t in task.tests)), key=lambda item: (-item[0], item[1]))
     views = {view.id: view for view in page.tasks}
     for points, _, task in lost:
         view = views[task.id]
@@ -223,14 +238,17 @@ def student_page(result: SubmissionResult, title: Text, lang: str) -> StudentPag
     budget = [plots.MAX_PICTURES]
     tasks = [task_view(task, lang, budget) for task in result.tasks]
     done = sum(1 for t in tasks if t.state == "passed")
-    to_fix = sum(1 for task in result.tasks for test in task.tests if not test.passed)
+    to_fix = sum(1 for task in result.tasks for test in task.tests if _wrong(test))
+    waiting = sum(1 for task in result.tasks for test in task.tests if test.status == "pending")
     verdict = ui["tasks_done"].format(done=done, total=len(tasks)) if tasks else ""
     if to_fix:
         verdict += " · " + (ui["test_to_fix"] if to_fix == 1 else ui["tests_to_fix"].format(n=to_fix))
+    if waiting:
+        verdict += " · " + ui["awaiting"].format(n=waiting)
     page = StudentPage(
         result=result, lang=lang, title=title(lang), score=number(result.score, lang),
         max_score=number(result.max_score, lang), percent=percent(result.score, result.max_score),
-        verdict=verdict, error=result.error(lang) if result.error else None, tasks=tasks,
+        verdict=verdict, error=result.error(lang) if result.error else None, tasks=tasks, waiting=waiting,
         issues=[_issue(i, lang) for i in result.cell_issues],
         stdout=result.stdout[:MAX_OUTPUT], stdout_cut=len(result.stdout) > MAX_OUTPUT)
     _fix_first(page, result, lang)

@@ -117,13 +117,22 @@ def bruno() -> SubmissionResult:
         stdout="training...\nloss 0.693\n")
 
 
-def passing(name: str) -> SubmissionResult:
+def essay() -> TaskResult:
+    waiting = Text("Awaiting your instructor's marking (120 words).",
+                   "Pendiente de la corrección de tu profesor (120 palabras).")
+    return TaskResult("essay", Text("Why ReLU?", "¿Por qué ReLU?"), "text", (TestResult(
+        name="answer", status="pending", score=0.0, max_score=2.0, visibility="message", public=True,
+        message=waiting + Text(f" Suggestion: mentions {SECRET}.", f" Sugerencia: menciona {SECRET}."), summary=waiting,
+        title=Text("your answer", "tu respuesta"), suggested=1.5),))
+
+
+def passing(name: str, *extra: TaskResult) -> SubmissionResult:
     tasks = (TaskResult("sigmoid", Text("Logistic sigmoid", "Sigmoide logística"), "function",
                         (make_test("values", points=2, public=True), make_test("large_inputs", points=2),
                          make_test("scalar"))),
-             relu_prime_task(False))
+             relu_prime_task(False), *extra)
     return SubmissionResult(student=name, file=f"submissions/{name}.ipynb", exercise="demo", exercise_version="1",
-                            status="graded", max_score=7.0, tasks=tasks)
+                            status="graded", max_score=7.0 + sum(t.max_score for t in extra), tasks=tasks)
 
 
 def with_issue(name: str, kind: str, score_tasks: bool = True) -> SubmissionResult:
@@ -144,7 +153,12 @@ def broken(name: str) -> SubmissionResult:
                                        "Este cuaderno no se pudo corregir: no es un cuaderno (JSON no válido)."))
 
 
+# Near-duplicates as grader.similarity reports them.
+SIMILAR = [{"a": "carla_timeout", "b": "diego_crashed", "kind": "code", "similarity": 0.912, "passages": []},
+           {"a": "gabi", "b": "gabi", "kind": "text", "similarity": 0.6, "passages": []}]
+
+
 def sample_class() -> list[SubmissionResult]:
-    return [passing("ana_correct"), bruno(), with_issue("carla_timeout", "timeout"),
+    return [passing("ana_correct", essay()), bruno(), with_issue("carla_timeout", "timeout"),
             with_issue("diego_crashed", "crashed"), broken("fede_not_json"), with_issue("gabi", "timeout", False),
             passing("José Núñez (group 2)")]

@@ -14,7 +14,7 @@ from grader.i18n import Text
 from grader.report import UI, render_index, render_student, report_name
 
 from ..conftest import ROOT
-from .samples import sample_class
+from .samples import SIMILAR, sample_class
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -37,7 +37,8 @@ def site(tmp_path_factory) -> Path:
         for result in results:
             (root / lang / links[result.student]).write_text(
                 render_student(result, Text("Neural networks, lab 2", "Redes neuronales, práctica 2"), lang), "utf-8")
-        (root / lang / "index.html").write_text(render_index(results, "Neural networks, lab 2", lang, links), "utf-8")
+        (root / lang / "index.html").write_text(render_index(results, "Neural networks, lab 2", lang, links, SIMILAR),
+                                                "utf-8")
     return root
 
 
@@ -128,7 +129,7 @@ def test_the_class_page_shows_every_section_and_links_every_report(browser, site
     try:
         page = visit.page
         visit.clean()
-        for section in ("#distribution", "#pass-rates", "#mistakes", "#flagged", "#students"):
+        for section in ("#distribution", "#pass-rates", "#mistakes", "#flagged", "#similar", "#students"):
             assert page.locator(section).is_visible(), section
         assert page.locator("svg.histogram").is_visible()
         assert page.locator("svg.histogram rect.bar:not(.empty)").count() >= 3

@@ -9,7 +9,16 @@ from grader.i18n import Text
 from grader.report import UI, render_index, render_student, report_name
 from grader.report.classpage import class_page, histogram
 
-from .samples import SECRET, broken, bruno, passing, sample_class, with_issue
+from .samples import (
+    SECRET,
+    SIMILAR,
+    broken,
+    bruno,
+    essay,
+    passing,
+    sample_class,
+    with_issue,
+)
 
 TITLE = Text("Lab 2", "Práctica 2")
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
@@ -22,7 +31,7 @@ def links(results):
 def pages(lang):
     results = sample_class()
     yield from (render_student(r, TITLE, lang) for r in results)
-    yield render_index(results, "Lab 2", lang, links(results))
+    yield render_index(results, "Lab 2", lang, links(results), SIMILAR)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -53,6 +62,9 @@ def test_the_report_puts_the_score_first_then_what_to_fix():
 def test_a_report_that_passes_says_so_and_draws_nothing():
     html = render_student(passing("ana"), TITLE, "es")
     assert UI["es"]["all_passed"] in html and "<svg" not in html and 'id="cells"' not in html
+    waiting = render_student(passing("ana", essay()), TITLE, "en")
+    assert "Nothing to fix: every judged test passed." in waiting and UI["en"]["all_passed"] not in waiting
+    assert "Awaiting marks" in waiting and SECRET not in waiting
 
 
 def test_a_notebook_that_could_not_be_graded_says_why():
@@ -116,3 +128,20 @@ def test_two_hundred_reports_render_quickly():
     render_index(results, "Lab", "en", links(results))
     # The pictures repeat (same data), so this is the templates' own cost: a few ms a report.
     assert time.perf_counter() - started < 20
+
+
+def test_answers_awaiting_marks_are_counted_apart_from_pass_rates():
+    page = class_page([passing("a", essay()), passing("b", essay()), passing("c")], "Lab", "en", {})
+    essay_stat = {t.id: t for t in page.tasks}["essay"]
+    assert (essay_stat.total, essay_stat.graded, essay_stat.tests["answer"].pending) == (0, 2, 2)
+    assert essay_stat.tests["answer"].total == 0
+
+
+def test_similar_submissions_are_listed_most_similar_first():
+    results = sample_class()
+    page = class_page(results, "Lab 2", "en", links(results), SIMILAR)
+    assert [(s.a.name, s.b.name if s.b else None, s.similarity) for s in page.similar] == [
+        ("carla_timeout", "diego_crashed", 91), ("gabi", None, 60)]
+    html = render_index(results, "Lab 2", "es", links(results), SIMILAR)
+    assert 'id="similar"' in html and "repetido dentro de una entrega" in html
+    assert 'id="similar"' not in render_index(results, "Lab 2", "es", links(results))

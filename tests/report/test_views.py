@@ -95,3 +95,15 @@ def test_pictures_appear_only_for_tasks_with_a_failed_test():
     from .samples import passing
 
     assert all(not task.figures for task in student_page(passing("ana"), Text("D", "D"), "en").tasks)
+
+
+def test_an_answer_awaiting_marks_is_neither_failed_nor_to_fix():
+    from .samples import essay, passing
+
+    page = student_page(passing("ana", essay()), Text("Demo", "Demo"), "en")
+    task = page.tasks[-1]
+    assert (task.state, task.failed, len(task.pending)) == ("pending", (), 1)
+    assert page.fix_first == [] and page.waiting == 1
+    assert page.verdict == "2 of 3 tasks complete · 1 awaiting marks"
+    # Its rubric suggestion is for the instructor: the student sees the summary only.
+    assert task.pending[0].message == "Awaiting your instructor's marking (120 words)."
