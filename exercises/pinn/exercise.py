@@ -187,7 +187,7 @@ def cases(speeds: Sequence[float], hidden: Sequence[int], exact: bool = False,
 
 
 LOSS_CLOSE = Close(rtol=1e-7, atol=1e-10, dtype="float")
-TITLE_HINT = Text(
+LOSS_HINT = Text(
     "loss = mean((φ_t + u·φ_x)²) + mean((φ(t, 0) − φ(t, 1))²) + mean((φ(0, x) − sin(2πx))²), with φ_t, φ_x from "
     "torch.autograd.grad on a copy of X_r that requires grad (the X_r you are given does not).",
     "pérdida = media((φ_t + u·φ_x)²) + media((φ(t, 0) − φ(t, 1))²) + media((φ(0, x) − sin(2πx))²), con φ_t, φ_x "
@@ -198,7 +198,7 @@ def loss_test(name: str, points: float, source_cases: Callable[[np.random.Genera
               public: bool = False) -> Test:
     return Test(name, points, source_cases, (Finite(), LOSS_CLOSE), public=public, probe="script", script=VALUE,
                 expected=run_with(VALUE, reference_loss), misconceptions=misconceptions(VALUE), title=title,
-                hint=TITLE_HINT, timeout=10)
+                hint=LOSS_HINT, timeout=10)
 
 
 task = FunctionTask(
