@@ -261,6 +261,7 @@ def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolat
         header = job.header
         limits = Limits.from_json(header["limits"])
         isolation.die_with_parent()
+        isolation.join_cgroup(plan)
         if isolation.apply_namespaces(plan, limits):
             isolation.enter_pid_namespace()
             channel.owner = _getpid()  # the notebook runs in a grandchild, inside the namespace

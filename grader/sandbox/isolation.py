@@ -100,6 +100,7 @@ class Plan:
     keep: tuple[str, ...]  # paths the child needs (interpreter, site-packages): never masked
     uid: int | None
     workdir: str  # where the child works ("/tmp/work" under a private tmpfs, else a fresh mkdtemp)
+    cgroup: tuple[str, ...] = ()  # control-group folders the child joins first (one budget for its tree)
 
 
 def _is_ancestor(path: str, other: str) -> bool:
@@ -342,6 +343,16 @@ def _processes_of(uid: int) -> int:
 
 def die_with_parent() -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def join_cgroup(plan: Plan) -> None:
+    """Enter the worker's control group, so the tree's memory and processes are counted as one."""
+    for folder in plan.cgroup:
+        try:
+            with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
+                fh.write(str(os.getpid()))
+        except OSError:
+            pass  # the per-process limits still hold
 
 
 def finish_privileges() -> None:

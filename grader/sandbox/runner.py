@@ -380,8 +380,8 @@ def _reason(exit_info: dict[str, Any]) -> str:
         return killed
     if killed == "result_too_large":
         return "result_too_large"
-    if killed == "protocol":
-        return "protocol"
+    if killed in ("protocol", "memory"):
+        return killed
     if exit_info.get("signal"):
         return f"signal:{exit_info['signal']}"
     return f"exit:{exit_info.get('code')}"

@@ -20,7 +20,8 @@ import tempfile
 import time
 from typing import Any
 
-from . import child, isolation
+from . import cgroups, child, isolation
+from .cgroups import Cgroup
 from .limits import Limits
 from .protocol import Frame, FrameBuffer, ProtocolError, read_frame, write_frame
 
@@ -113,8 +114,12 @@ class ParentGone(Exception):
     """The grading process closed our stdin (it ended, or was killed): nothing is left to do."""
 
 
+# Beyond the notebook's memory: what the child's copies of the worker's pages may take.
+CGROUP_SLACK = 512 * 1024**2
+
+
 def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
-              parent: int | None = None) -> tuple[dict[str, Any], list[bytes]]:
+              parent: int | None = None, group: Cgroup | None = None) -> tuple[dict[str, Any], list[bytes]]:
     """Run one job in a fresh child; `parent` is our stdin, watched so that a grading process
     that dies mid-job takes the child with it (ParentGone, after the child is killed)."""
     limits = Limits.from_json(job.header["limits"])
@@ -123,7 +128,15 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
     # One uid per worker, from its pid: unique among the live workers of every grader on the
     # machine, so RLIMIT_NPROC and the sweep below concern this child alone.
     uid = isolation.SANDBOX_UID_BASE + os.getpid() if level == "full" else None
-    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir)
+    oom_before = 0
+    if group is not None:
+        try:
+            group.prepare(limits.memory_bytes + CGROUP_SLACK, limits.processes + 8)
+            oom_before = group.oom_kills()
+        except OSError:
+            group = None
+    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir,
+                          cgroup=group.dirs if group is not None else ())
     r_res, w_res = os.pipe()
     r_out, w_out = os.pipe()
     r_err, w_err = os.pipe()
@@ -231,6 +244,8 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
         pass
     _, status, usage = os.wait4(pid, 0)
     _sweep(uid)
+    if group is not None and killed is None and group.oom_kills() > oom_before:
+        killed = "memory"  # the kernel ended a process of the tree: the notebook's memory ran out
     for fd in (r_res, r_out, r_err, pidfd):
         try:
             os.close(fd)
@@ -282,7 +297,18 @@ def main(argv: list[str]) -> int:
     level = os.environ.get("GRADER_ISOLATION") or isolation.detect()
     keep = keep_paths()
     always_hidden = isolation.outside_system(keep)
-    write_frame(proto_out, {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid()})
+    group = Cgroup.create(f"{cgroups.PREFIX}{os.getpid()}") if level == "full" else None
+    write_frame(proto_out, {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid(),
+                            "cgroup": group is not None})
+    try:
+        return _serve(proto_in, proto_out, level, keep, always_hidden, group)
+    finally:
+        if group is not None:
+            group.remove()
+
+
+def _serve(proto_in: int, proto_out: int, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
+           group: Cgroup | None) -> int:
     while True:
         try:
             frame = read_frame(proto_in)
@@ -291,7 +317,7 @@ def main(argv: list[str]) -> int:
         if frame.header.get("cmd") != "run":
             return 0
         try:
-            header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in)
+            header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in, group=group)
         except ParentGone:
             return 0
         try:

@@ -157,6 +157,33 @@ def _(w: World) -> list[str]:
             "    return np.zeros_like(x)\n", WRONG]
 
 
+@attack("memory_forked", "slow", reports=True)
+def _(w: World) -> list[str]:
+    # Six children of 720 MiB each: within every per-process limit, 4.2 GiB together. Those that
+    # got their memory leave a file; more than three would mean the tree had no common budget.
+    return reporting(
+        "import time",
+        "kids = []",
+        "for i in range(6):",
+        "    pid = os.fork()",
+        "    if pid == 0:",
+        "        block = np.ones(90 * 2**20)",
+        "        open(f'got-{i}', 'w').close()",
+        "        time.sleep(3)",
+        "        os._exit(0)",
+        "    kids.append(pid)",
+        "until = time.monotonic() + 4",
+        "while kids and time.monotonic() < until:",
+        "    done, _ = os.waitpid(-1, os.WNOHANG)",
+        "    kids = [k for k in kids if k != done]",
+        "    time.sleep(0.05)",
+        "got = len([n for n in os.listdir('.') if n.startswith('got-')])",
+        "seen.append('allocated=' + str(got))",
+        "if got > 3:",
+        "    leak('memory_of_the_tree')",
+    )
+
+
 # ---------------------------------------------------------------- runtime: processes, memory, output
 
 @attack("memory_bomb", "runtime", kind="error", words=("MemoryError",))
@@ -972,7 +999,7 @@ def _(w: World) -> bytes:
 
 @attack("many_cells", "files", words=("not defined",))
 def _(w: World) -> bytes:
-    return json.dumps(make_notebook(["pass"] * 20000)).encode()
+    return json.dumps(make_notebook(["pass"] * 5000)).encode()
 
 
 @attack("unknown_exercise", "files", kind="status", words=("exercise",))
