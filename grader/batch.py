@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -22,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import GraderError, InputError
+from .errors import ExerciseError, GraderError, InputError
 from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
 from .release import student_notebook
 from .similarity import Pair, Work, find_similar
@@ -32,7 +33,7 @@ from .gradebook import Gradebook
 from .grading import Submission, error_result, grade_notebook
 from .i18n import Text, t
 from .intake import intake, refresh_meta
-from .library import bundle_dir, exercises_root, fingerprint, load
+from .library import bundle_dir, exercises_root, fingerprint, load, load_folder
 from .notebook import StudentNotebook, imported_modules, read_notebook
 from .plan import ExpectedCache
 from .report import render_index, render_student, report_name
@@ -137,7 +138,16 @@ def grade_batch(path: Path, options: Options,
                                                                content_hash=notebook.content_hash)))
             continue
         if ref not in exercises:
-            exercises[ref] = load(ref)  # an unknown exercise is the instructor's error: stop here
+            try:
+                # --exercise may name any folder; a notebook's metadata only an exercise of the
+                # library (a path there would make us run a student's exercise.py).
+                exercises[ref] = load(ref) if options.exercise else load_folder(_bundled(ref))
+            except ExerciseError as exc:
+                if options.exercise:
+                    raise  # an unknown exercise is the instructor's error: stop here
+                prepared.append((sub, notebook, None, error_result(sub, Text.of(str(exc)),
+                                                                   content_hash=notebook.content_hash)))
+                continue
         prepared.append((sub, notebook, exercises[ref], None))
 
     if len(exercises) == 1 or options.exercise:
@@ -266,6 +276,15 @@ def similar_work(prepared: list[tuple[Submission, StudentNotebook | None, Exerci
 def _cell_text(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _bundled(ref: str) -> Path:
+    """The library folder of the exercise a notebook's metadata names."""
+    folder = exercises_root() / ref
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}", ref) or not (folder / "exercise.py").is_file():
+        raise ExerciseError(f"the notebook names exercise {ref[:80]!r}, which is not in the library "
+                            "(grade it with --exercise)")
+    return folder
 
 
 def _ref(options: Options, notebook: StudentNotebook | None) -> str:
