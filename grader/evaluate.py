@@ -71,7 +71,7 @@ def why(reason: str) -> Text:
     if kind == "exit":
         return t("why.exit", code=value)
     key = f"why.{kind}"
-    return t(key) if kind in ("timeout", "notebook_timeout", "result_too_large", "protocol", "worker") else \
+    return t(key) if kind in ("timeout", "notebook_timeout", "memory", "result_too_large", "protocol", "worker") else \
         Text.of(reason)
 
 
