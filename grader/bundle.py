@@ -87,6 +87,14 @@ def _text(value: Text | None) -> Any:
     return None if value is None else value.to_json()
 
 
+def _safe_output(m: PlannedMisconception) -> Any:
+    """A misconception's output for a case, or UNSET when its wrong implementation cannot run on it."""
+    try:
+        return m.output()
+    except Exception:
+        return UNSET
+
+
 def bundle_json(exercise: Exercise) -> dict[str, Any]:
     tasks = plan_exercise(exercise, student_seed(exercise.id, "check"), public_only=True)
     store = _Blobs()
@@ -103,7 +111,7 @@ def bundle_json(exercise: Exercise) -> dict[str, Any]:
                               "forbid": list(probe.forbid), "timeout": probe.timeout},
                     "expected": store.encode(case.expected), "label": _text(case.label), "call": case.call,
                     "misconceptions": [{"id": m.id, "hint": m.hint.to_json(), "rtol": m.rtol, "atol": m.atol,
-                                        "value": store.encode(m.output())} for m in case.misconceptions],
+                                        "value": store.encode(_safe_output(m))} for m in case.misconceptions],
                 })
             tests.append({"name": test.name, "title": _text(test.title), "points": test.points,
                           "public": test.public, "visibility": test.visibility, "hint": _text(test.hint),

@@ -86,6 +86,8 @@ def describe(value: Any, limit: int = 8) -> str:
         return f"{tag}({body}, shape={arr.shape}, dtype={arr.dtype})" if arr.size > limit else f"{tag}({body})"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
+    if isinstance(value, (np.integer, np.bool_)):
+        return repr(value.item())
     if isinstance(value, tuple):
         return "(" + ", ".join(describe(v, limit) for v in value[:limit]) + (", …" if len(value) > limit else "") + \
             ("," if len(value) == 1 else "") + ")"

@@ -43,6 +43,7 @@ class NotebookFacts:
     static_forbidden: dict[str, list[str]]  # task id -> forbidden names found in the source
     answers: dict[str, Answer] = field(default_factory=dict)  # derivation/choice/text task id -> answer
     orders: dict[str, list[int]] = field(default_factory=dict)  # choice task id -> option order shown
+    missing_uses: dict[str, list[str]] = field(default_factory=dict)  # task id -> required names not used
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,11 @@ def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execu
     if forbidden:
         text = t("probe.forbidden", name=task.target, apis=", ".join(f"`{f}`" for f in forbidden))
         return TestResult(status="failed", score=0.0, message=text, summary=text, misconception="forbidden_api",
+                          **common)
+    missing = facts.missing_uses.get(task.id)
+    if missing:
+        text = t("probe.must_use", name=task.target, names=", ".join(f"`{n}`" for n in missing))
+        return TestResult(status="failed", score=0.0, message=text, summary=text, misconception="not_computed",
                           **common)
     if passed:
         return TestResult(status="passed", score=test.points, message=Text("", ""), **common)

@@ -113,6 +113,7 @@ class Task:
     target: str = ""  # the function or variable name the tests probe
     reference: Callable[..., Any] | None = None
     forbid: tuple[str, ...] = ()  # dotted library functions the target must not use
+    must_use: tuple[str, ...] = ()  # names the target must use (e.g. the student's own Value class)
     signature: str = ""  # how the statement writes the call, e.g. "sigmoid(x)"
     kind: str = "function"
     derivation: Any = None  # a grader.symbolic.DerivationSpec for kind "derivation"
@@ -128,10 +129,10 @@ class Task:
 
 def FunctionTask(id: str, title: Text | dict[str, str] | str, function: str, tests: Sequence[Test], *,
                  reference: Callable[..., Any] | None = None, forbid: Sequence[str] = (),
-                 signature: str = "", plots: Sequence[Plot] = ()) -> Task:
+                 signature: str = "", plots: Sequence[Plot] = (), must_use: Sequence[str] = ()) -> Task:
     return Task(id=id, title=Text.of(title), tests=tuple(tests), target=function, reference=reference,
                 forbid=tuple(forbid), signature=signature or f"{function}(…)", kind="function",
-                plots=tuple(plots))
+                plots=tuple(plots), must_use=tuple(must_use))
 
 
 def curve(title: Text, x: Any, reference: Callable[..., Any] | None = None) -> Plot:

@@ -24,7 +24,7 @@ from .sandbox import Execution, Job, Sandbox
 from .sandbox.codec import Opaque
 from .symbolic.service import SymbolicPool
 from .sandbox.magics import neutralise
-from .static import forbidden_uses
+from .static import forbidden_uses, missing_uses
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,8 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     shuffle = notebook.metadata.get("shuffle")
     orders = {k: v for k, v in shuffle.items() if isinstance(v, list)} if isinstance(shuffle, dict) else {}
     facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
-                                       for task in tasks if task.forbid}, answers, orders)
+                                       for task in tasks if task.forbid}, answers, orders,
+                          {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use})
     task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
     issues = _cell_issues(execution, exercise.limits.cell_seconds) + issues
     issues.sort(key=lambda issue: issue.cell)

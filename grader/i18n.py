@@ -150,6 +150,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Sugerencia (no es nota): {points:g}/{max:g}; menciona {found}; no menciona {missing}.",
     },
     "text.marked": {"en": "Marked by your instructor.", "es": "Corregido por tu profesor."},
+    "probe.must_use": {
+        "en": "`{name}` must compute its result with {names}, as the statement asks; it does not use it.",
+        "es": "`{name}` debe calcular su resultado con {names}, como pide el enunciado; no lo usa.",
+    },
     # Comparisons
     "check.type": {
         "en": "returned {got_type}, expected {expected_type}",

@@ -87,6 +87,7 @@ class PlannedTask:
     plots: tuple[PlannedPlot, ...] = ()
     choice: Any = None
     rubric: tuple[Any, ...] = ()
+    must_use: tuple[str, ...] = ()
 
 
 def student_seed(exercise_id: str, student: str) -> int:
@@ -215,5 +216,5 @@ def plan_exercise(exercise: Exercise, seed: int, *, public_only: bool = False,
                                  hidden_tests=len(task.tests) - len(chosen), derivation=task.derivation,
                                  format_only=public_only and task.kind == "derivation",
                                  plots=plan_plots(exercise, task, cache) if plots else (),
-                                 choice=task.choice, rubric=task.rubric))
+                                 choice=task.choice, rubric=task.rubric, must_use=task.must_use))
     return tuple(tasks)

@@ -66,7 +66,12 @@ def forbidden_uses(sources: Iterable[str], target: str, forbid: Iterable[str]) -
     trees = [t for t in (_parse(s) for s in sources) if t is not None]
     aliases = _aliases(trees)
     functions = _functions(trees)
-    methods = {f.rsplit(".", 1)[-1]: f for f in forbid if ".Tensor." in f or f.startswith("Tensor.")}
+    # `Tensor.backward` style entries match any `.backward(...)`, unless the notebook's own classes
+    # define that method (a scalar autograd engine's Value.backward is the student's own).
+    own_methods = {node.name for tree in trees for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+                   for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    methods = {f.rsplit(".", 1)[-1]: f for f in forbid if (".Tensor." in f or f.startswith("Tensor."))
+               and f.rsplit(".", 1)[-1] not in own_methods}
     used: list[str] = []
     seen: set[str] = set()
     pending = [target]
@@ -92,3 +97,29 @@ def forbidden_uses(sources: Iterable[str], target: str, forbid: Iterable[str]) -
                     if not (origin and full.startswith(("numpy.", "math."))):
                         used.append(methods[node.attr])
     return used
+
+
+def missing_uses(sources: Iterable[str], target: str, names: Iterable[str]) -> list[str]:
+    """Names `target` (or a notebook function it calls) must use but does not: a function asked to
+    compute something with the student's own engine must not just return the known answer."""
+    names = tuple(names)
+    if not names:
+        return []
+    trees = [t for t in (_parse(s) for s in sources) if t is not None]
+    functions = _functions(trees)
+    seen: set[str] = set()
+    used: set[str] = set()
+    pending = [target]
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Name):
+                used.add(node.id)
+                if node.id in functions:
+                    pending.append(node.id)
+            elif isinstance(node, ast.Attribute):
+                used.add(node.attr)
+    return [n for n in names if n not in used] if target in functions else []

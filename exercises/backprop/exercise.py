@@ -27,9 +27,8 @@ from grader.sandbox.limits import Limits
 from reference import autograd, mlp
 
 EXACT = Close(rtol=1e-7, atol=1e-10)
-# Library autograd. `Value` and `graph_example` call the student's own `.backward()`, and a
-# `torch.Tensor.backward` entry would match any `.backward(` call in the source, so those two tasks
-# forbid the functions only (a tensor's .backward() goes through torch.autograd.backward at run time).
+# Library autograd. A `torch.Tensor.backward` entry matches `.backward(` calls except on classes the
+# notebook defines itself, so the student's own Value.backward() stays allowed.
 AUTOGRAD = ("torch.autograd.grad", "torch.autograd.backward", "torch.func.grad", "torch.func.vjp",
             "torch.func.grad_and_value", "torch.autograd.functional.vjp", "torch.autograd.functional.jacobian")
 AUTOGRAD_AND_METHOD = (*AUTOGRAD, "torch.Tensor.backward")
@@ -232,7 +231,7 @@ def value_test(name: str, points: float, public: bool, title: Text, hint: Text, 
 
 value_task = FunctionTask(
     "value", Text("A scalar autograd engine: Value", "Un motor de autograd escalar: Value"), "Value",
-    signature="Value(data)", forbid=AUTOGRAD, tests=[
+    signature="Value(data)", forbid=AUTOGRAD_AND_METHOD, tests=[
         value_test("add_mul", 1, True, Text("a·b + c", "a·b + c"),
                    Text("For out = a + b, a and b receive out.grad; for out = a·b, a receives b.data·out.grad and b "
                         "receives a.data·out.grad.",
@@ -266,7 +265,8 @@ value_task = FunctionTask(
 
 graph_task = FunctionTask(
     "graph_example", Text("The worked graph f(x, y) = (x/y + 5)² + x", "El grafo resuelto f(x, y) = (x/y + 5)² + x"),
-    "graph_example", signature="graph_example()", reference=autograd.graph_example, forbid=AUTOGRAD, tests=[
+    "graph_example", signature="graph_example()", reference=autograd.graph_example, forbid=AUTOGRAD_AND_METHOD,
+    must_use=("Value", "backward"), tests=[
         Test("at_6_2", 2, [Case((), label=Text("no arguments: the point (6, 2)", "sin argumentos: el punto (6, 2)"))],
              (Close(rtol=1e-9, atol=1e-9),), public=True,
              title=Text("(f, ∂f/∂x, ∂f/∂y) at (6, 2)", "(f, ∂f/∂x, ∂f/∂y) en (6, 2)"),
