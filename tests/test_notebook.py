@@ -74,3 +74,19 @@ def test_forbidden_calls_are_found_in_the_function_and_its_helpers(cells, found)
 def test_method_style_forbids_match_any_receiver():
     cells = ["def mlp_backward(X, y, p):\n    loss = f(p)\n    loss.backward()\n    return p"]
     assert forbidden_uses(cells, "mlp_backward", ["torch.Tensor.backward"]) == ["torch.Tensor.backward"]
+
+
+def test_method_style_forbids_spare_the_notebooks_own_methods():
+    cells = ["class Value:\n    def backward(self):\n        pass\n\ndef graph_example():\n    v = Value()\n    v.backward()"]
+    assert forbidden_uses(cells, "graph_example", ["torch.Tensor.backward"]) == []
+
+
+def test_required_names_must_appear_in_the_function_or_its_helpers():
+    from grader.static import missing_uses
+
+    literal = ["def graph_example():\n    return (70.0, 9.0, -24.0)"]
+    computed = ["class Value: ...\ndef helper():\n    f = Value(6)\n    f.backward()\n    return f\n"
+                "def graph_example():\n    return helper()"]
+    assert missing_uses(literal, "graph_example", ["Value", "backward"]) == ["Value", "backward"]
+    assert missing_uses(computed, "graph_example", ["Value", "backward"]) == []
+    assert missing_uses(["x = 1"], "graph_example", ["Value"]) == []  # a missing function is reported elsewhere
