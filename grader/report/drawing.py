@@ -8,8 +8,8 @@ automatic locators cost most of a plot) and there is no tight layout.
 from __future__ import annotations
 
 import io
-import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -90,9 +90,10 @@ RC = {
 def _matplotlib() -> Any:
     global _MPL
     if _MPL is None:
-        os.environ.setdefault("MPLBACKEND", "Agg")  # never a GUI, whoever imports pyplot later
         import matplotlib
 
+        if "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")  # never a GUI here (the environment, that children inherit, is left alone)
         _MPL = matplotlib
     return _MPL
 
