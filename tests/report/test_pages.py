@@ -145,3 +145,12 @@ def test_similar_submissions_are_listed_most_similar_first():
     html = render_index(results, "Lab 2", "es", links(results), SIMILAR)
     assert 'id="similar"' in html and "repetido dentro de una entrega" in html
     assert 'id="similar"' not in render_index(results, "Lab 2", "es", links(results))
+
+
+def test_a_result_read_back_from_the_gradebook_renders_the_same_page():
+    import json
+
+    from grader.results import SubmissionResult
+
+    stored = SubmissionResult.from_dict(json.loads(json.dumps(bruno().to_dict())))
+    assert render_student(stored, TITLE, "es") == render_student(bruno(), TITLE, "es")
