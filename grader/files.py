@@ -1,4 +1,9 @@
-"""Atomic file writes: a report or export is either the old file or the new one, never half."""
+"""Atomic file writes: a report or export is either the old file or the new one, never half.
+
+The data goes to a temporary file in the same folder, is flushed to the disk, and is renamed
+over the target (an atomic step); the folder is then synced so the rename itself survives a
+power cut. A writer killed at any point leaves the old file and at worst a hidden `.NAME.*.tmp`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would make reports unreadable to others
         os.replace(tmp, path)
     except BaseException:
@@ -21,9 +28,31 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename is still atomic
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask, read without setting it (os.umask would change it for every thread)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask

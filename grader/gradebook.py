@@ -1,8 +1,10 @@
 """The gradebook: one SQLite file in the output folder, one row per (student, exercise).
 
-WAL mode and one transaction per graded submission: a batch killed at any moment keeps every
-grade already written, and a re-run skips exactly the submissions whose content hash and
-exercise fingerprint are unchanged.
+WAL mode and one transaction per graded submission, made durable before `save` returns
+(synchronous=FULL): a batch killed at any moment (kill -9, a power cut) keeps every grade
+already written and nothing half-written; the key (student, exercise) makes a duplicate
+impossible; and a re-run skips exactly the submissions whose content hash and exercise
+fingerprint are unchanged. A stored row that cannot be read back counts as not graded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .errors import InputError
 from .results import SubmissionResult
 
 SCHEMA = """
@@ -42,11 +45,15 @@ class Gradebook:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         self._lock = threading.Lock()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(SCHEMA)
-            self._conn.execute("INSERT OR REPLACE INTO info VALUES ('grader_version', ?)", (__version__,))
+        try:
+            with self._lock:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.executescript(SCHEMA)
+                self._conn.execute("INSERT OR REPLACE INTO info VALUES ('grader_version', ?)", (__version__,))
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise InputError(f"not a usable gradebook ({exc}); move it away to start a new one", path) from None
 
     @classmethod
     def in_folder(cls, folder: Path) -> Gradebook:
@@ -68,7 +75,12 @@ class Gradebook:
             row = self._conn.execute(
                 "SELECT result FROM results WHERE student=? AND exercise=? AND content_hash=? AND fingerprint=?",
                 (student, exercise, content_hash, fingerprint)).fetchone()
-        return SubmissionResult.from_dict(json.loads(row[0])) if row else None
+        if row is None:
+            return None
+        try:
+            return SubmissionResult.from_dict(json.loads(row[0]))
+        except (ValueError, TypeError, KeyError):
+            return None  # written by another version of the grader: grade it again
 
     def save(self, result: SubmissionResult, fingerprint: str) -> None:
         payload = json.dumps(result.to_dict(), separators=(",", ":"))
