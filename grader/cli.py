@@ -52,6 +52,11 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
           roster: Path | None = None) -> None:
     """Grade every notebook under PATH: a folder (searched recursively), one .ipynb, or an LMS download zip."""
     from .batch import Options, grade_batch
+    from .sandbox.isolation import active_level, weaker_than_full
+
+    note = weaker_than_full(active_level())
+    if note is not None:
+        click.echo(note, err=True)
 
     progress = _Progress(sys.stdout.isatty())
     outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual),
@@ -103,6 +108,14 @@ def check(notebook: Path, exercise: str | None, lang: str) -> None:
     from .check import run_check
 
     sys.exit(run_check(notebook, exercise, lang))
+
+
+@main.command()
+def doctor() -> None:
+    """Show which protections the sandbox has on this machine, and the limits it applies."""
+    from .sandbox.doctor import report
+
+    click.echo(report())
 
 
 @main.command("list")

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 ROOT = "/sys/fs/cgroup"
 PREFIX = "grader-sandbox-"
+# The tree's budget beyond the notebook's memory: the pages of the warm worker that the child's
+# processes copy when they write to them (reference counts alone touch many).
+SLACK = 512 * 1024**2
 
 
 def _read(path: str) -> str:

@@ -463,6 +463,41 @@ def _holds_blocked_package(path: str) -> bool:
         os.path.isdir(os.path.join(path, name)) for name in ("reference", "grader", "exercises"))
 
 
+LEVELS = ("full", "userns", "basic")
+
+
+def active_level() -> str:
+    """The level children get here: GRADER_ISOLATION (to force a weaker one), else `detect()`."""
+    forced = os.environ.get("GRADER_ISOLATION", "")
+    return forced if forced in LEVELS else detect()
+
+
+def weaker_than_full(level: str) -> str | None:
+    """One line for the start of a batch when the children are less isolated than they could be."""
+    if level == "full":
+        return None
+    missing = {"userns": "student code keeps the grader's user id (no uid of its own)",
+               "basic": "no namespaces: network, files and processes are guarded by an audit hook and limits only"}
+    return (f"isolation: {level}, weaker than full ({missing.get(level, level)}); "
+            "`grader doctor` lists what is active")
+
+
+def pid_namespace_works(level: str) -> bool:
+    """Whether a child of this level can have a PID namespace (tried in a throwaway child)."""
+    if level == "basic":
+        return False
+    flags = CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWUSER if level == "userns" else 0)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _unshare(flags)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
 def detect() -> str:
     """The strongest isolation level this platform permits, tried in a throwaway child."""
     if not sys.platform.startswith("linux"):
@@ -485,17 +520,22 @@ def detect() -> str:
     return "basic"
 
 
-def describe(level: str) -> list[tuple[str, bool]]:
-    """Which protections a level gives, as (description, active) rows for `grader doctor`."""
+def describe(level: str, pid_namespace: bool | None = None, cgroup: bool | None = None) -> list[tuple[str, bool]]:
+    """Which protections a level gives, as (description, active) rows for `grader doctor`.
+    `pid_namespace` and `cgroup` say what was found on this machine (None: what the level allows)."""
     full, ns = level == "full", level in ("full", "userns")
     return [
         ("separate process per notebook, forked from a warm worker", True),
-        ("limits on CPU time, memory, file size, open files and wall time", True),
+        ("limits per process on CPU time, memory, file size, open files; wall-time deadlines", True),
         ("limit on processes and threads", True),
         ("no network (own network namespace)", ns),
         ("private /tmp and working directory (own mount namespace)", ns),
         ("grader code, exercises, submissions, output and non-system folders hidden (masked mounts)", ns),
-        ("own process namespace: sees only its processes; all of them die with the notebook", ns),
+        ("own process namespace: sees only its processes; all of them die with the notebook",
+         ns if pid_namespace is None else ns and pid_namespace),
         ("unprivileged user of its own (cannot signal the grader or write its files)", full),
+        ("one memory and process budget for the notebook's whole process tree (control group)",
+         full if cgroup is None else full and cgroup),
         ("audit hook: no network, no programs, no writes outside the working directory", True),
+        ("workers and children end when the grading process ends", True),
     ]

@@ -114,10 +114,6 @@ class ParentGone(Exception):
     """The grading process closed our stdin (it ended, or was killed): nothing is left to do."""
 
 
-# Beyond the notebook's memory: what the child's copies of the worker's pages may take.
-CGROUP_SLACK = 512 * 1024**2
-
-
 def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
               parent: int | None = None, group: Cgroup | None = None) -> tuple[dict[str, Any], list[bytes]]:
     """Run one job in a fresh child; `parent` is our stdin, watched so that a grading process
@@ -131,7 +127,7 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
     oom_before = 0
     if group is not None:
         try:
-            group.prepare(limits.memory_bytes + CGROUP_SLACK, limits.processes + 8)
+            group.prepare(limits.memory_bytes + cgroups.SLACK, limits.processes + 8)
             oom_before = group.oom_kills()
         except OSError:
             group = None
@@ -294,7 +290,7 @@ def main(argv: list[str]) -> int:
         importlib.import_module("numpy.random")  # lazily loaded, and every child seeds it
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].use("Agg")
-    level = os.environ.get("GRADER_ISOLATION") or isolation.detect()
+    level = isolation.active_level()
     keep = keep_paths()
     always_hidden = isolation.outside_system(keep)
     group = Cgroup.create(f"{cgroups.PREFIX}{os.getpid()}") if level == "full" else None

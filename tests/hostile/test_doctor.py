@@ -1,0 +1,71 @@
+"""`grader doctor` lists the protections and limits; `grader grade` warns when they are weaker."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.sandbox import isolation
+
+from .world import SOLUTION
+
+LEVEL = isolation.detect()
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_doctor_lists_every_protection_and_the_limits():
+    result = invoke("doctor")
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith(f"isolation level: {LEVEL}")
+    for words in ("no network", "private /tmp", "hidden", "process namespace", "unprivileged user",
+                  "control group", "audit hook", "end when the grading process ends"):
+        assert words in out
+    assert "✓ separate process per notebook" in out
+    for words in ("15 s per cell", "5 s per call", "60 s per notebook", "2 GiB per process", "processes and threads: 32",
+                  "open files: 256", "32 MiB each"):
+        assert words in out
+    if LEVEL == "full":
+        assert "✗" not in out or "control group" in out.split("✗", 1)[1]  # only the cgroup may be missing
+        assert "weaker than full" not in out
+
+
+def test_doctor_says_what_a_weaker_level_lacks():
+    result = invoke("doctor", env={"GRADER_ISOLATION": "basic"})
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith("isolation level: basic (forced by GRADER_ISOLATION")
+    assert "✗ no network (own network namespace)" in out
+    assert "✗ unprivileged user of its own" in out
+    assert "✓ audit hook" in out
+    assert "isolation: basic, weaker than full" in out
+
+
+@pytest.mark.parametrize("level", ["basic", "userns", None])
+def test_grade_says_at_the_start_when_isolation_is_weaker_than_full(level, tmp_path):
+    if level == "userns" and LEVEL not in ("full", "userns"):
+        pytest.skip("user namespaces are not available here")
+    if level is None and LEVEL != "full":
+        pytest.skip("this machine cannot give full isolation")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(SOLUTION, subs / "ana.ipynb")
+    env = {"GRADER_ISOLATION": level} if level else {"GRADER_ISOLATION": ""}
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    if level is None:
+        assert not any("weaker than full" in line for line in lines)
+    else:
+        assert lines[0].startswith(f"isolation: {level}, weaker than full")
+        assert sum("isolation:" in line for line in lines) == 1
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert data["submissions"][0]["score"] == 30  # a weaker sandbox still grades
+    assert data["submissions"][0]["meta"]["isolation"] == (level or "full")
