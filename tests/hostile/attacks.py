@@ -30,8 +30,8 @@ class Attack:
     name: str
     batch: str
     build: Build
-    kind: str | None = None  # expected first_error kind, or "status" for an unreadable file
-    words: tuple[str, ...] = ()  # each must appear in the student's messages (case-insensitive)
+    kind: str | tuple[str, ...] | None = None  # expected first_error kind(s), or "status" for an unreadable file
+    words: tuple[str, ...] = ()  # each must appear in what the student is told: results and report
     max_score: float = 0.0
     reports: bool = False  # the attack reports back through `step` ("end", never "LEAK")
     full_only: bool = False  # only where children run as their own uid (the attack signals widely)
@@ -132,7 +132,8 @@ def _(w: World) -> list[str]:
 
 @attack("timeout_swallowed", "slow", kind="timeout", words=("did not finish",))
 def _(w: World) -> list[str]:
-    return after("while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass")
+    return after("while True:\n    try:\n        while True:\n            pass\n"
+                 "    except BaseException:\n        pass")
 
 
 @attack("sleep_forever", "slow", kind="timeout", words=("did not finish",))
@@ -186,7 +187,8 @@ def _(w: World) -> list[str]:
 
 # ---------------------------------------------------------------- runtime: processes, memory, output
 
-@attack("memory_bomb", "runtime", kind="error", words=("MemoryError",))
+# Touching 2 GiB takes a second or two, longer on a loaded machine: the cell's deadline may come first.
+@attack("memory_bomb", "runtime", kind=("error", "timeout"))
 def _(w: World) -> list[str]:
     return after("blocks = []\nwhile True:\n    blocks.append(bytearray(256 * 2**20))")
 
@@ -334,7 +336,7 @@ def _(w: World) -> list[str]:
 @attack("recursion_crash", "runtime", kind="crashed", words=("SIGSEGV",))
 def _(w: World) -> list[str]:
     # repr() of a deep list recurses in C: past the C stack, the process dies of SIGSEGV
-    return after("import sys\nsys.setrecursionlimit(10**8)\nnested = []\nfor _ in range(10**6):\n"
+    return after("import sys\nsys.setrecursionlimit(10**8)\nnested = []\nfor _ in range(3 * 10**5):\n"
                  "    nested = [nested]\nrepr(nested)")
 
 

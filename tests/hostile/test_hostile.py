@@ -11,6 +11,7 @@ they are asserted in each attack's test so that each attack's verdict is complet
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from grader.report import report_name
 from grader.sandbox import isolation
 
 from .attacks import CATALOGUE, Attack
@@ -53,13 +55,16 @@ def test_hostile_notebook_is_contained(attack: Attack, batch_evidence: Callable[
 
     # (b) a low grade and a message that says what happened
     sub = students[attack.student]
-    text = messages(sub)
+    report = evidence["reports"].get(report_name(attack.student), "")
+    text = messages(sub) + "\n" + html.unescape(report)
     assert sub["score"] <= attack.max_score, text
     assert sub["max_score"] == FULL_MARKS
+    assert report, "the student has no report"
     if attack.kind == "status":
         assert sub["status"] == "error" and sub.get("error"), sub
     elif attack.kind is not None:
-        assert (sub.get("first_error") or {}).get("kind") == attack.kind, text
+        kinds = attack.kind if isinstance(attack.kind, tuple) else (attack.kind,)
+        assert (sub.get("first_error") or {}).get("kind") in kinds, text
     for word in attack.words:
         assert word.lower() in text.lower(), f"{word!r} not in:\n{text}"
     if attack.reports:
