@@ -7,8 +7,10 @@ killer ends a process of the tree, never one outside it. Used where the worker m
 cgroups (root, cgroup v1 or a v2 hierarchy with the controllers delegated); elsewhere the
 per-process limits remain and `grader doctor` says so.
 
-The worker creates the group and sets its limits before each job; the forked child, still
-privileged, moves itself in before it runs anything, so everything it starts is counted.
+The worker creates the group and moves itself in once (moving a process later costs ~10 ms);
+the children it forks are born inside, so everything a notebook starts is counted. The worker
+makes itself the OOM killer's last choice and each child its first. Before each job the worker
+sets the limits; after it, the group's member list says exactly what to kill.
 """
 
 from __future__ import annotations
@@ -115,11 +117,24 @@ class Cgroup:
         return 0
 
     def join(self) -> None:
-        """Move the calling process in (the child, before it drops its privileges)."""
+        """Move the calling process (the worker) in."""
         for folder in self.dirs:
             _write(os.path.join(folder, "cgroup.procs"), str(os.getpid()))
 
+    def members(self) -> list[int]:
+        """Every process in the group."""
+        try:
+            return [int(line) for line in _read(os.path.join(self.memory, "cgroup.procs")).split()]
+        except (OSError, ValueError):
+            return []
+
     def remove(self) -> None:
+        """Leave (back to the parent group) and delete the group."""
+        for folder in self.dirs:
+            try:
+                _write(os.path.join(os.path.dirname(folder), "cgroup.procs"), str(os.getpid()))
+            except OSError:
+                pass
         for folder in self.dirs:
             for _ in range(20):
                 try:

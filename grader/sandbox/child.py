@@ -247,8 +247,21 @@ def _run_probes(channel: _Channel, probes: list[dict[str, Any]], blobs: list[byt
                       "seconds": _monotonic() - started, "forbidden_used": sorted(forbidden.used)}, value_blobs)
 
 
-def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolation.Plan) -> NoReturn:
-    """Entry point in the freshly forked child. Never returns."""
+def _close_all_but(keep: set[int]) -> None:
+    low = 3
+    for fd in sorted(keep) + [65536]:
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+
+
+def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolation.Plan,
+        status_fd: int | None = None) -> NoReturn:
+    """Entry point in the freshly forked child. Never returns.
+
+    With `status_fd`, the worker forked us as process 1 of a new PID namespace: we stay as its
+    init (reporting the notebook's status there) and the notebook runs in our child.
+    """
     channel = _Channel(result_fd)
     try:
         os.setsid()
@@ -256,13 +269,16 @@ def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolat
         os.dup2(stderr_fd, 2)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.closerange(3, result_fd)
-        os.closerange(result_fd + 1, 65536)
+        _close_all_but({result_fd} | ({status_fd} if status_fd is not None else set()))
         header = job.header
         limits = Limits.from_json(header["limits"])
         isolation.die_with_parent()
-        isolation.join_cgroup(plan)
-        if isolation.apply_namespaces(plan, limits):
+        isolation.first_to_go()
+        if status_fd is not None:
+            isolation.apply_namespaces(plan, limits, pid_namespace=False)
+            isolation.become_init(status_fd)
+            channel.owner = _getpid()  # the notebook runs in our child, process 2
+        elif isolation.apply_namespaces(plan, limits):
             isolation.enter_pid_namespace()
             channel.owner = _getpid()  # the notebook runs in a grandchild, inside the namespace
         isolation.drop_privileges(plan)

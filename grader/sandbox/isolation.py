@@ -100,7 +100,6 @@ class Plan:
     keep: tuple[str, ...]  # paths the child needs (interpreter, site-packages): never masked
     uid: int | None
     workdir: str  # where the child works ("/tmp/work" under a private tmpfs, else a fresh mkdtemp)
-    cgroup: tuple[str, ...] = ()  # control-group folders the child joins first (one budget for its tree)
 
 
 def _is_ancestor(path: str, other: str) -> bool:
@@ -137,10 +136,11 @@ def _masks(path: str, keep: tuple[str, ...], budget: list[int]) -> list[tuple[st
     return out
 
 
-def apply_namespaces(plan: Plan, limits: Limits) -> bool:
+def apply_namespaces(plan: Plan, limits: Limits, pid_namespace: bool = True) -> bool:
     """Enter namespaces and mount the private /tmp and the masks (still privileged).
 
-    Returns whether a new PID namespace was made: the caller must then `enter_pid_namespace()`.
+    With `pid_namespace`, also try a new PID namespace for the children and return whether it
+    was made: the caller must then `enter_pid_namespace()`.
     """
     if plan.level == "basic":
         return False
@@ -149,8 +149,9 @@ def apply_namespaces(plan: Plan, limits: Limits) -> bool:
     if plan.level == "userns":
         flags |= CLONE_NEWUSER
     try:
+        if not pid_namespace:
+            raise OSError("no new PID namespace wanted")
         _unshare(flags | CLONE_NEWPID)
-        pid_namespace = True
     except OSError:  # a platform that refuses PID namespaces still gets the others
         _unshare(flags)
         pid_namespace = False
@@ -182,6 +183,49 @@ def apply_namespaces(plan: Plan, limits: Limits) -> bool:
     return pid_namespace
 
 
+class PidNamespaces:
+    """The worker's side of "a PID namespace per child" without an extra process: before each
+    fork the worker asks for a new namespace for its next child (which becomes its process 1),
+    and after it goes back to its own (setns), ready for the next. Needs root; elsewhere the
+    child makes its namespace itself (`enter_pid_namespace`), one process more."""
+
+    def __init__(self) -> None:
+        self.own: int | None = None
+        try:
+            self.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            pass
+
+    def before_fork(self) -> bool:
+        if self.own is None:
+            return False
+        try:
+            _unshare(CLONE_NEWPID)
+            return True
+        except OSError:
+            os.close(self.own)
+            self.own = None
+            return False
+
+    def after_fork(self) -> None:
+        if self.own is not None:
+            _check(_lib().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID)), "setns")
+
+
+def become_init(status_fd: int) -> None:
+    """In process 1 of a fresh PID namespace: mount its /proc, fork the notebook's process and
+    return in it; process 1 stays behind to reap, and reports the notebook's wait status on
+    `status_fd` when it ends (then exits, and the kernel kills whatever is left)."""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        pass  # a platform that forbids it keeps the old /proc: signals stay confined all the same
+    notebook = os.fork()
+    if notebook:
+        _init(notebook, status_fd)
+    os.close(status_fd)
+
+
 def enter_pid_namespace() -> None:
     """Fork twice into the new PID namespace; return only in the process that runs the notebook.
 
@@ -197,14 +241,7 @@ def enter_pid_namespace() -> None:
         _relay(init, read_status)
     os.close(read_status)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    except OSError:
-        pass  # a platform that forbids it keeps the old /proc: signals stay confined all the same
-    notebook = os.fork()
-    if notebook:
-        _init(notebook, write_status)
-    os.close(write_status)
+    become_init(write_status)
 
 
 def _quiet(keep_fd: int) -> None:
@@ -345,14 +382,13 @@ def die_with_parent() -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def join_cgroup(plan: Plan) -> None:
-    """Enter the worker's control group, so the tree's memory and processes are counted as one."""
-    for folder in plan.cgroup:
-        try:
-            with open(os.path.join(folder, "cgroup.procs"), "w") as fh:
-                fh.write(str(os.getpid()))
-        except OSError:
-            pass  # the per-process limits still hold
+def first_to_go() -> None:
+    """Out of memory, the kernel kills the notebook's processes before anything else."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+    except OSError:
+        pass
 
 
 def finish_privileges() -> None:

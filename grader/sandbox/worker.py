@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import select
 import selectors
 import shutil
 import signal
@@ -94,12 +95,14 @@ def _alive_of(uid: int) -> list[int]:
     return pids
 
 
-def _sweep(uid: int | None) -> None:
-    """Under "full", kill every process of the child's uid that escaped its process group."""
+def _sweep(uid: int | None, group: Cgroup | None = None) -> None:
+    """Under "full", kill every process the child left: the members of our control group but us
+    (exact and cheap), else every process of the child's uid that escaped its process group."""
     if uid is None:
         return
+    me = os.getpid()
     for _ in range(50):
-        alive = _alive_of(uid)
+        alive = [p for p in group.members() if p != me] if group is not None else _alive_of(uid)
         if not alive:
             return
         for pid in alive:
@@ -115,7 +118,8 @@ class ParentGone(Exception):
 
 
 def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
-              parent: int | None = None, group: Cgroup | None = None) -> tuple[dict[str, Any], list[bytes]]:
+              parent: int | None = None, group: Cgroup | None = None,
+              pid_namespaces: isolation.PidNamespaces | None = None) -> tuple[dict[str, Any], list[bytes]]:
     """Run one job in a fresh child; `parent` is our stdin, watched so that a grading process
     that dies mid-job takes the child with it (ParentGone, after the child is killed)."""
     limits = Limits.from_json(job.header["limits"])
@@ -131,22 +135,27 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
             oom_before = group.oom_kills()
         except OSError:
             group = None
-    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir,
-                          cgroup=group.dirs if group is not None else ())
+    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir)
     r_res, w_res = os.pipe()
     r_out, w_out = os.pipe()
     r_err, w_err = os.pipe()
     started = time.monotonic()
+    fresh = pid_namespaces is not None and level == "full" and pid_namespaces.before_fork()
+    r_status, w_status = os.pipe() if fresh else (None, None)
     pid = os.fork()
     if pid == 0:
         try:
-            for fd in (r_res, r_out, r_err):
-                os.close(fd)
-            child.run(job, w_res, w_out, w_err, plan)
+            for fd in (r_res, r_out, r_err, r_status):
+                if fd is not None:
+                    os.close(fd)
+            child.run(job, w_res, w_out, w_err, plan, status_fd=w_status)
         finally:
             os._exit(70)
-    for fd in (w_res, w_out, w_err):
-        os.close(fd)
+    if fresh:
+        pid_namespaces.after_fork()  # type: ignore[union-attr]
+    for fd in (w_res, w_out, w_err, w_status):
+        if fd is not None:
+            os.close(fd)
 
     pidfd = os.pidfd_open(pid)
     selector = selectors.DefaultSelector()
@@ -239,7 +248,12 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
     except (ProcessLookupError, PermissionError):
         pass
     _, status, usage = os.wait4(pid, 0)
-    _sweep(uid)
+    if r_status is not None:  # the child was process 1 of its namespace: the notebook's own status
+        data = os.read(r_status, 4) if select.select([r_status], [], [], 0)[0] else b""
+        os.close(r_status)
+        if len(data) == 4:
+            status = int.from_bytes(data, "little", signed=True)
+    _sweep(uid, group)
     if group is not None and killed is None and group.oom_kills() > oom_before:
         killed = "memory"  # the kernel ended a process of the tree: the notebook's memory ran out
     for fd in (r_res, r_out, r_err, pidfd):
@@ -294,6 +308,14 @@ def main(argv: list[str]) -> int:
     keep = keep_paths()
     always_hidden = isolation.outside_system(keep)
     group = Cgroup.create(f"{cgroups.PREFIX}{os.getpid()}") if level == "full" else None
+    if group is not None:
+        try:
+            group.join()
+            with open("/proc/self/oom_score_adj", "w") as fh:
+                fh.write("-1000")  # the worker is never the one the OOM killer picks
+        except OSError:
+            group.remove()
+            group = None
     write_frame(proto_out, {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid(),
                             "cgroup": group is not None})
     try:
@@ -305,6 +327,7 @@ def main(argv: list[str]) -> int:
 
 def _serve(proto_in: int, proto_out: int, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
            group: Cgroup | None) -> int:
+    pid_namespaces = isolation.PidNamespaces() if level == "full" else None
     while True:
         try:
             frame = read_frame(proto_in)
@@ -313,7 +336,8 @@ def _serve(proto_in: int, proto_out: int, level: str, keep: tuple[str, ...], alw
         if frame.header.get("cmd") != "run":
             return 0
         try:
-            header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in, group=group)
+            header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in, group=group,
+                                      pid_namespaces=pid_namespaces)
         except ParentGone:
             return 0
         try:
