@@ -25,7 +25,8 @@ def _cgroup_works(level: str) -> bool:
     return True
 
 
-def report(limits: Limits = Limits()) -> str:
+def report(limits: Limits | None = None) -> str:
+    limits = limits or Limits()
     level = isolation.active_level()
     forced = os.environ.get("GRADER_ISOLATION") in isolation.LEVELS
     detected = isolation.detect() if forced else level
@@ -40,11 +41,11 @@ def report(limits: Limits = Limits()) -> str:
     lines += [
         "",
         "limits per notebook (defaults; each exercise may set its own):",
-        f"  time: {limits.cell_seconds:g} s per cell, {limits.probe_seconds:g} s per call of a student's function, "
-        f"{limits.notebook_seconds:g} s per notebook (killed {limits.grace_seconds:g} s later), "
-        f"{limits.cpu_seconds} s of CPU",
-        f"  memory: {_size(limits.memory_bytes)} per process"
-        + (f", {_size(limits.memory_bytes + cgroups.SLACK)} for the whole process tree" if tree else ""),
+        (f"  time: {limits.cell_seconds:g} s per cell, {limits.probe_seconds:g} s per call of a student's function, "
+         f"{limits.notebook_seconds:g} s per notebook (killed {limits.grace_seconds:g} s later), "
+         f"{limits.cpu_seconds} s of CPU"),
+        (f"  memory: {_size(limits.memory_bytes)} per process"
+         + (f", {_size(limits.memory_bytes + cgroups.SLACK)} for the whole process tree" if tree else "")),
         f"  processes and threads: {limits.processes}; open files: {limits.open_files}",
         f"  files: {_size(limits.file_bytes)} each, {_size(limits.tmpfs_bytes)} of /tmp in all",
         f"  output kept: {_size(limits.output_bytes)} per stream; results: {_size(limits.result_bytes)}",

@@ -101,7 +101,7 @@ class FrameBuffer:
     def feed(self, data: bytes) -> list[Frame]:
         self._buf += data
         self.total += len(data)
-        frames = []
+        frames: list[Frame] = []
         while True:
             try:
                 frame = self._pop()

@@ -418,7 +418,7 @@ def _collect(job: Job, frame: Frame, skip_cells: dict[int, CellRun], skip_probes
                                      forbidden_used=tuple(clean_text(x, 200) for x in
                                                           (used if isinstance(used, list) else [])[:20]))
         elif name == "setup_failed":
-            error = event.get("error") if isinstance(event.get("error"), dict) else {}
+            error = event["error"] if isinstance(event.get("error"), dict) else {}
             notes.append("the sandbox could not start: " + clean_text(error.get("message", ""), 2000))
     culprit = _culprit(job, frame)
     if culprit is not None and culprit[0] != "setup":

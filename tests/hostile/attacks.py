@@ -154,8 +154,8 @@ def _(w: World) -> list[str]:
 @attack("probe_loops_once", "slow", words=("did not finish",))
 def _(w: World) -> list[str]:
     return ["import numpy as np",
-            "calls = []\ndef step(x):\n    calls.append(1)\n    while len(calls) == 1:\n        pass\n"
-            "    return np.zeros_like(x)\n", WRONG]
+            ("calls = []\ndef step(x):\n    calls.append(1)\n    while len(calls) == 1:\n        pass\n"
+             "    return np.zeros_like(x)\n"), WRONG]
 
 
 @attack("memory_forked", "slow", reports=True)
@@ -815,8 +815,8 @@ def _(w: World) -> list[str]:
 def _(w: World) -> list[str]:
     out, home, tmp = str(w.out), str(w.home), str(w.host_tmp)
     return ["import numpy as np",
-            f"!rm -rf {out} {home} {tmp}\n!rm -rf / --no-preserve-root\n%rm -rf ~\nfiles = !ls {out}\n"
-            f"get_ipython().system('rm -rf {out}')\n",
+            (f"!rm -rf {out} {home} {tmp}\n!rm -rf / --no-preserve-root\n%rm -rf ~\nfiles = !ls {out}\n"
+             f"get_ipython().system('rm -rf {out}')\n"),
             f"%%bash\nrm -rf {out}\n",
             PRELUDE + f'''
 import subprocess, pty
@@ -891,17 +891,17 @@ def _(w: World) -> list[str]:
 @attack("html_in_output", "runtime", kind="error")
 def _(w: World) -> list[str]:
     return ["import numpy as np",
-            "print('<script>alert(\"owned\")</script>')\n"
-            "def step(x):\n    return '<img src=x onerror=alert(1)>'\n"
-            "raise ValueError('<script>alert(2)</script>')"]
+            ("print('<script>alert(\"owned\")</script>')\n"
+             "def step(x):\n    return '<img src=x onerror=alert(1)>'\n"
+             "raise ValueError('<script>alert(2)</script>')")]
 
 
 @attack("lone_surrogates", "runtime", kind="error")
 def _(w: World) -> list[str]:
     return ["import numpy as np",
-            "import sys, os\nprint('\\udcff\\ud800 surrogate')\nos.write(1, b'\\xed\\xa0\\x80')\n"
-            "def step(x):\n    return '\\ud800\\udfff'\n"
-            "raise ValueError('\\ud800 is not text')"]
+            ("import sys, os\nprint('\\udcff\\ud800 surrogate')\nos.write(1, b'\\xed\\xa0\\x80')\n"
+             "def step(x):\n    return '\\ud800\\udfff'\n"
+             "raise ValueError('\\ud800 is not text')")]
 
 
 @attack("resource_grab", "runtime", reports=True)

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import make_notebook
+
 from .attacks import attacks
 from .world import (
     OUTPUT_FILES,
@@ -31,7 +33,6 @@ from .world import (
     solution_cells,
     write_honest,
 )
-from tests.conftest import make_notebook
 
 
 def _shared_dir(factory: pytest.TempPathFactory, worker: str) -> Path:

@@ -18,7 +18,16 @@ import pytest
 
 from tests.conftest import make_notebook
 
-from .world import FULL_MARKS, REAPER, close_world, grade, gradebook_rows, grader_command, make_world, solution_cells
+from .world import (
+    FULL_MARKS,
+    REAPER,
+    close_world,
+    grade,
+    gradebook_rows,
+    grader_command,
+    make_world,
+    solution_cells,
+)
 
 SLOW = 6  # students whose notebook sleeps 2 s: three rounds on two workers, so a kill lands mid-round
 
