@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,27 @@ def _evidence(world: World, run: Run, before: dict[str, Snapshot]) -> dict[str, 
     }
 
 
+SENTINEL_STUDENT = "zz_graded_last_week"
+
+
+def _sentinel_grade(world: World) -> list[Any]:
+    """A grade already in the gradebook from an earlier batch: no notebook may touch it."""
+    from grader.gradebook import Gradebook
+    from grader.results import SubmissionResult
+
+    with Gradebook.in_folder(world.out) as book:
+        book.save(SubmissionResult(student=SENTINEL_STUDENT, file="old/zz.ipynb", exercise="activations",
+                                   exercise_version="1", status="graded", max_score=30.0,
+                                   content_hash=world.secrets["out"]), "fingerprint-of-last-week")
+    return _sentinel_row(world)
+
+
+def _sentinel_row(world: World) -> list[Any]:
+    with sqlite3.connect(f"file:{world.out / 'gradebook.sqlite'}?mode=ro", uri=True) as conn:
+        row = conn.execute("SELECT * FROM results WHERE student=?", (SENTINEL_STUDENT,)).fetchone()
+    return list(row) if row else []
+
+
 def grade_batch_once(batch: str) -> Callable[[Path], dict[str, Any]]:
     def compute(shared: Path) -> dict[str, Any]:
         world = make_world(shared, f"world-{batch}")
@@ -98,11 +120,14 @@ def grade_batch_once(batch: str) -> Callable[[Path], dict[str, Any]]:
             write_honest(world)
             if batch != "alone":
                 _write_batch(world, batch)
+            sentinel = _sentinel_grade(world)
             before = {"repo": repo_snapshot(), "inputs": Snapshot([world.subs, world.home, world.host_tmp]),
                       "out_sentinel": Snapshot([world.out / "keep.txt"])}
             # The slow batch mostly waits for deadlines: more workers than cores shorten it.
             run = grade(world, jobs=4 if batch == "slow" else 2)
-            return _evidence(world, run, before)
+            evidence = _evidence(world, run, before)
+            evidence["sentinel_grade"] = [sentinel, _sentinel_row(world)]
+            return evidence
         finally:
             close_world(world)
 

@@ -3,9 +3,9 @@
 For each attack: (a) the batch completes, (b) the attacker gets a low grade and a message that
 says what happened, (c) every honest student keeps the grade they get when graded alone, (d) no
 file outside the child's working directory changed (sentinels in the submissions, the grader's
-home, the host's /tmp, the output folder and the repository; and no file named after the attack
-anywhere), (e) the grading process finished cleanly: valid outputs and gradebook, no internal
-error, no process left behind, no connection received. (c), (d) and (e) hold for a whole batch;
+home, the host's /tmp, the output folder, the repository and a grade already in the gradebook;
+and no file named after the attack anywhere), (e) the grading process finished cleanly: valid
+outputs and gradebook, no internal error, no process left behind, no connection received. (c), (d) and (e) hold for a whole batch;
 they are asserted in each attack's test so that each attack's verdict is complete.
 """
 
@@ -90,7 +90,9 @@ def test_hostile_notebook_is_contained(attack: Attack, batch_evidence: Callable[
     assert evidence["connections"] == []
     assert "internal" not in evidence["log"].lower(), evidence["log"][-3000:]
     rows = evidence["gradebook"]
-    assert len(rows) == len({r[0] for r in rows}) == len(students)
+    assert len(rows) == len({r[0] for r in rows}) == len(students) + 1  # and last week's grade
+    before, after = evidence["sentinel_grade"]
+    assert before and after == before
     lines = [line.split("\t") for line in evidence["stdout"].splitlines() if line.count("\t") == 3]
     assert sorted(line[0] for line in lines) == sorted(students)
     assert "graded " in evidence["stderr"]
