@@ -77,6 +77,10 @@ def test_hostile_notebook_is_contained(attack: Attack, batch_evidence: Callable[
     # (c) every honest student keeps their grade
     for student in HONEST:
         assert students[student]["score"] == honest_alone[student], students[student]
+    if attack.batch == "files":  # the honest student whose file has the same name as an attacker's
+        assert students["g1/honest_dup"]["score"] == FULL_MARKS
+        assert report_name("g1/honest_dup") != report_name("g2/honest_dup")
+        assert "g1/honest_dup" in evidence["reports"].get(report_name("g1/honest_dup"), "")
     assert honest_alone["honest_ana"] == FULL_MARKS and honest_alone["honest_bea"] < FULL_MARKS
 
     # (d) nothing outside the child's working directory changed
