@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from . import codec, isolation
 from .limits import Limits
-from .protocol import Frame, encode_frame
+from .protocol import Frame, encode_frame, read_frame
 
 # Bound before any student code runs, so a student rebinding these names changes nothing here.
 _write = os.write
@@ -255,12 +255,17 @@ def _close_all_but(keep: set[int]) -> None:
             low = fd + 1
 
 
-def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolation.Plan,
-        status_fd: int | None = None) -> NoReturn:
+def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolation.Plan,
+        setup: Limits, pid_one: bool = False) -> NoReturn:
     """Entry point in the freshly forked child. Never returns.
 
-    With `status_fd`, the worker forked us as process 1 of a new PID namespace: we stay as its
-    init (reporting the notebook's status there) and the notebook runs in our child.
+    The child isolates itself first (namespaces, masks, its own uid, scrubbed interpreter: none
+    of it depends on the job, `setup` only sizes /tmp), then waits for the job on `job_fd`. So a
+    worker can fork the next child while the current one runs, and hand it the job ready made.
+
+    With `pid_one`, the worker forked us as process 1 of a new PID namespace and we run the
+    notebook ourselves; otherwise, with a new namespace made here, the notebook runs in a
+    grandchild (`enter_pid_namespace`).
     """
     channel = _Channel(result_fd)
     try:
@@ -269,26 +274,38 @@ def run(job: Frame, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolat
         os.dup2(stderr_fd, 2)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        _close_all_but({result_fd} | ({status_fd} if status_fd is not None else set()))
-        header = job.header
-        limits = Limits.from_json(header["limits"])
+        _close_all_but({result_fd, job_fd})
         isolation.die_with_parent()
         isolation.first_to_go()
-        if status_fd is not None:
-            isolation.apply_namespaces(plan, limits, pid_namespace=False)
-            isolation.become_init(status_fd)
-            channel.owner = _getpid()  # the notebook runs in our child, process 2
-        elif isolation.apply_namespaces(plan, limits):
+        if pid_one:
+            isolation.apply_namespaces(plan, setup, pid_namespace=False)
+            isolation.mount_proc()
+        elif isolation.apply_namespaces(plan, setup):
             isolation.enter_pid_namespace()
             channel.owner = _getpid()  # the notebook runs in a grandchild, inside the namespace
         isolation.drop_privileges(plan)
-        isolation.apply_rlimits(limits, plan.level)
         isolation.finish_privileges()
         isolation.scrub_process(plan)
         signal.signal(signal.SIGALRM, _on_alarm)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         _prepare_builtins()
+    except BaseException as exc:
+        channel.send({"event": "setup_failed", "error": _error(exc)})
+        _exit(72)
+    try:
+        job = read_frame(job_fd)
+        os.close(job_fd)
+    except BaseException:
+        _exit(73)  # the worker went away, or gave this child up
+    _execute(job, channel, plan)
+
+
+def _execute(job: Frame, channel: _Channel, plan: isolation.Plan) -> NoReturn:
+    try:
+        header = job.header
+        limits = Limits.from_json(header["limits"])
+        isolation.apply_rlimits(limits, plan.level)
         forbidden = _Forbidden({name for p in header["probes"] for name in p.get("forbid", ())})
         forbidden.install()
         isolation.install_audit_hook(plan)

@@ -212,6 +212,14 @@ class PidNamespaces:
             _check(_lib().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID)), "setns")
 
 
+def mount_proc() -> None:
+    """A /proc showing only this PID namespace (process 1 runs the notebook itself)."""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        pass  # a platform that forbids it keeps the old /proc: signals stay confined all the same
+
+
 def become_init(status_fd: int) -> None:
     """In process 1 of a fresh PID namespace: mount its /proc, fork the notebook's process and
     return in it; process 1 stays behind to reap, and reports the notebook's wait status on

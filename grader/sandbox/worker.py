@@ -10,6 +10,7 @@ runs student code and never imports the reference package or an exercise.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import select
@@ -19,6 +20,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from . import cgroups, child, isolation
@@ -117,17 +119,86 @@ class ParentGone(Exception):
     """The grading process closed our stdin (it ended, or was killed): nothing is left to do."""
 
 
-def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
-              parent: int | None = None, group: Cgroup | None = None,
-              pid_namespaces: isolation.PidNamespaces | None = None) -> tuple[dict[str, Any], list[bytes]]:
-    """Run one job in a fresh child; `parent` is our stdin, watched so that a grading process
-    that dies mid-job takes the child with it (ParentGone, after the child is killed)."""
+@dataclass
+class Spare:
+    """A child forked and isolated ahead of its job, waiting for it on `w_job`."""
+
+    key: tuple[Any, ...]
+    pid: int
+    pidfd: int
+    r_res: int
+    r_out: int
+    r_err: int
+    w_job: int
+    plan: isolation.Plan
+
+    def alive(self) -> bool:
+        return not select.select([self.pidfd], [], [], 0)[0]
+
+    def discard(self) -> None:
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        for fd in (self.r_res, self.r_out, self.r_err, self.w_job, self.pidfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.plan.level == "basic":
+            shutil.rmtree(self.plan.workdir, ignore_errors=True)
+
+
+def spare_key(job: Frame, always_hidden: tuple[str, ...]) -> tuple[Any, ...]:
+    """What a prepared child depends on: the paths it hides and the size of its /tmp."""
     limits = Limits.from_json(job.header["limits"])
-    hide = tuple(dict.fromkeys(tuple(job.header.get("hide", ())) + always_hidden))
+    return (tuple(dict.fromkeys(tuple(job.header.get("hide", ())) + always_hidden)), limits.tmpfs_bytes)
+
+
+def spawn(key: tuple[Any, ...], level: str, keep: tuple[str, ...],
+          pid_namespaces: isolation.PidNamespaces | None) -> Spare:
+    hide, tmpfs_bytes = key
     workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
     # One uid per worker, from its pid: unique among the live workers of every grader on the
-    # machine, so RLIMIT_NPROC and the sweep below concern this child alone.
+    # machine, so RLIMIT_NPROC and the sweep concern this worker's child alone.
     uid = isolation.SANDBOX_UID_BASE + os.getpid() if level == "full" else None
+    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir)
+    r_res, w_res = os.pipe()
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    r_job, w_job = os.pipe()
+    fresh = pid_namespaces is not None and level == "full" and pid_namespaces.before_fork()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (r_res, r_out, r_err, w_job):
+                os.close(fd)
+            child.run(r_job, w_res, w_out, w_err, plan, Limits(tmpfs_bytes=tmpfs_bytes), pid_one=fresh)
+        finally:
+            os._exit(70)
+    if fresh:
+        pid_namespaces.after_fork()  # type: ignore[union-attr]
+    for fd in (w_res, w_out, w_err, r_job):
+        os.close(fd)
+    return Spare(key, pid, os.pidfd_open(pid), r_res, r_out, r_err, w_job, plan)
+
+
+def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
+              parent: int | None = None, group: Cgroup | None = None,
+              pid_namespaces: isolation.PidNamespaces | None = None,
+              spare: Spare | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    """Run one job in a prepared child (`spare`, when it fits) or a fresh one; `parent` is our
+    stdin, watched so that a grading process that dies mid-job takes the child with it
+    (ParentGone, after the child is killed)."""
+    limits = Limits.from_json(job.header["limits"])
+    key = spare_key(job, always_hidden)
+    if spare is not None and (spare.key != key or not spare.alive()):
+        spare.discard()
+        spare = None
     oom_before = 0
     if group is not None:
         try:
@@ -135,29 +206,24 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
             oom_before = group.oom_kills()
         except OSError:
             group = None
-    plan = isolation.Plan(level=level, hide=hide, keep=keep, uid=uid, workdir=workdir)
-    r_res, w_res = os.pipe()
-    r_out, w_out = os.pipe()
-    r_err, w_err = os.pipe()
-    started = time.monotonic()
-    fresh = pid_namespaces is not None and level == "full" and pid_namespaces.before_fork()
-    r_status, w_status = os.pipe() if fresh else (None, None)
-    pid = os.fork()
-    if pid == 0:
+    for attempt in range(2):
+        if spare is None:
+            spare = spawn(key, level, keep, pid_namespaces)
+        started = time.monotonic()
         try:
-            for fd in (r_res, r_out, r_err, r_status):
-                if fd is not None:
-                    os.close(fd)
-            child.run(job, w_res, w_out, w_err, plan, status_fd=w_status)
-        finally:
-            os._exit(70)
-    if fresh:
-        pid_namespaces.after_fork()  # type: ignore[union-attr]
-    for fd in (w_res, w_out, w_err, w_status):
-        if fd is not None:
-            os.close(fd)
+            write_frame(spare.w_job, job.header, job.blobs)
+            os.close(spare.w_job)
+            spare.w_job = -1
+            break
+        except OSError:  # the prepared child is gone: prepare another
+            spare.discard()
+            spare = None
+    else:
+        raise OSError("no child could be started")
+    plan, pid, pidfd = spare.plan, spare.pid, spare.pidfd
+    r_res, r_out, r_err = spare.r_res, spare.r_out, spare.r_err
+    uid, workdir = plan.uid, plan.workdir
 
-    pidfd = os.pidfd_open(pid)
     selector = selectors.DefaultSelector()
     for fd in (r_res, r_out, r_err, pidfd):
         selector.register(fd, selectors.EVENT_READ)
@@ -248,11 +314,6 @@ def supervise(job: Frame, level: str, keep: tuple[str, ...], always_hidden: tupl
     except (ProcessLookupError, PermissionError):
         pass
     _, status, usage = os.wait4(pid, 0)
-    if r_status is not None:  # the child was process 1 of its namespace: the notebook's own status
-        data = os.read(r_status, 4) if select.select([r_status], [], [], 0)[0] else b""
-        os.close(r_status)
-        if len(data) == 4:
-            status = int.from_bytes(data, "little", signed=True)
     _sweep(uid, group)
     if group is not None and killed is None and group.oom_kills() > oom_before:
         killed = "memory"  # the kernel ended a process of the tree: the notebook's memory ran out
@@ -306,6 +367,10 @@ def main(argv: list[str]) -> int:
         sys.modules["matplotlib"].use("Agg")
     level = isolation.active_level()
     keep = keep_paths()
+    # Everything imported so far is shared with every child copy-on-write. Freezing it keeps the
+    # children's garbage collector from walking (and so copying) those pages.
+    gc.collect()
+    gc.freeze()
     always_hidden = isolation.outside_system(keep)
     group = Cgroup.create(f"{cgroups.PREFIX}{os.getpid()}") if level == "full" else None
     if group is not None:
@@ -328,22 +393,33 @@ def main(argv: list[str]) -> int:
 def _serve(proto_in: int, proto_out: int, level: str, keep: tuple[str, ...], always_hidden: tuple[str, ...],
            group: Cgroup | None) -> int:
     pid_namespaces = isolation.PidNamespaces() if level == "full" else None
-    while True:
-        try:
-            frame = read_frame(proto_in)
-        except (EOFError, ProtocolError):
-            return 0
-        if frame.header.get("cmd") != "run":
-            return 0
-        try:
-            header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in, group=group,
-                                      pid_namespaces=pid_namespaces)
-        except ParentGone:
-            return 0
-        try:
-            write_frame(proto_out, header, blobs)
-        except OSError:
-            return 0
+    spare: Spare | None = None
+    try:
+        while True:
+            try:
+                frame = read_frame(proto_in)
+            except (EOFError, ProtocolError):
+                return 0
+            if frame.header.get("cmd") != "run":
+                return 0
+            given, spare = spare, None
+            try:
+                header, blobs = supervise(frame, level, keep, always_hidden, parent=proto_in, group=group,
+                                          pid_namespaces=pid_namespaces, spare=given)
+            except ParentGone:
+                return 0
+            try:
+                write_frame(proto_out, header, blobs)
+            except OSError:
+                return 0
+            # Prepare the next child now, while the grading process judges this one's answers.
+            try:
+                spare = spawn(spare_key(frame, always_hidden), level, keep, pid_namespaces)
+            except OSError:
+                spare = None
+    finally:
+        if spare is not None:
+            spare.discard()
 
 
 if __name__ == "__main__":

@@ -141,11 +141,6 @@ def _(w: World) -> list[str]:
     return after("import time\ntime.sleep(10**6)")
 
 
-@attack("stop_self", "slow", kind="timeout", words=("did not finish",))
-def _(w: World) -> list[str]:
-    return after("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)")
-
-
 @attack("probe_loops_in_c", "slow", words=("did not finish",))
 def _(w: World) -> list[str]:
     return ["import numpy as np", "def step(x):\n    return sum(range(10**12))\n", WRONG]
@@ -266,9 +261,16 @@ def _(w: World) -> list[str]:
     return after("raise KeyboardInterrupt")
 
 
-@attack("kill_self", "runtime", kind="crashed", words=("SIGKILL",))
+@attack("kill_and_stop_self", "runtime", reports=True, full_only=True)
 def _(w: World) -> list[str]:
-    return after("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    # The notebook runs as process 1 of its own PID namespace, which the kernel shields from its
+    # own signals: stopping or killing itself does nothing, and the rest of the notebook runs.
+    return reporting(
+        "import signal",
+        "attempt('stop', lambda: os.kill(os.getpid(), signal.SIGSTOP))",
+        "attempt('kill', lambda: os.kill(os.getpid(), signal.SIGKILL))",
+        "attempt('group', lambda: os.killpg(0, signal.SIGKILL))",
+    )
 
 
 @attack("kill_ancestors", "runtime", reports=True)

@@ -201,8 +201,11 @@ def test_the_child_cannot_signal_the_worker_or_the_grader(sandbox):
         pytest.skip("needs full isolation")
     ex = run(sandbox, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
              f"os.kill({os.getpid()}, signal.SIGKILL)", "alive = True", probes=[Probe("a", "variable", "alive")])
-    assert ex.cells[0].status == "error" and ex.cells[1].status == "error"
-    assert ex.probes["a"].value is True
+    # The parent is outside the notebook's PID namespace: getppid() is 0, and kill(0) reaches only
+    # the notebook's own group (where it is process 1, immune to its own signals); the grader's
+    # pid does not exist in there.
+    assert ex.cells[0].status in ("ok", "error") and ex.cells[1].status == "error"
+    assert ex.probes["a"].value is True and ex.attempts == 1
 
 
 def test_fork_and_thread_bombs_are_contained(sandbox):
