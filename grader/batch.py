@@ -27,6 +27,7 @@ from .errors import ExerciseError, GraderError, InputError
 from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
 from .release import student_notebook
 from .similarity import Pair, Work, find_similar
+from .unchanged import forget, record, signature
 from .exercise import Exercise
 from .files import write_atomic
 from .gradebook import Gradebook
@@ -121,6 +122,8 @@ def grade_batch(path: Path, options: Options,
     if on_start is not None:
         on_start(len(subs))
     out.mkdir(parents=True, exist_ok=True)
+    batch_signature = signature(subs, options.exercise, options.lang, options.roster)
+    forget(out)
     outcome = BatchOutcome(results=[])
 
     # Read every notebook and resolve its exercise first: errors here are that student's result.
@@ -230,6 +233,8 @@ def grade_batch(path: Path, options: Options,
     ids = {r.exercise for r in outcome.results if r.exercise}
     outcome.exercise = ids.pop() if len(ids) == 1 else None
     write_outputs(out, outcome, options.lang, exercises)
+    if options.manual is None:
+        record(out, batch_signature)  # complete: an identical re-run may answer from these outputs
     outcome.seconds = time.perf_counter() - started
     return outcome
 

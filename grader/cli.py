@@ -51,6 +51,8 @@ def main() -> None:
 def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str, manual: Path | None,
           roster: Path | None = None) -> None:
     """Grade every notebook under PATH: a folder (searched recursively), one .ipynb, or an LMS download zip."""
+    if manual is None and _unchanged(path, out, exercise, lang, roster):
+        return
     from .batch import Options, grade_batch
     from .sandbox.isolation import active_level, weaker_than_full
 
@@ -65,6 +67,35 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
     errors = sum(r.status == "error" for r in outcome.results)
     click.echo(f"graded {outcome.graded}, unchanged {outcome.reused}, errors {errors}, "
                f"in {outcome.seconds:.1f} s; reports in {out / 'index.html'}", err=True)
+
+
+def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None) -> bool:
+    """When nothing changed since the last complete run into OUT, say so from its results (no
+    grading, no rendering, no heavy import) and return True."""
+    import json
+    import time
+
+    from .intake import intake
+    from .unchanged import recorded, signature
+
+    started = time.perf_counter()
+    stored = recorded(out)
+    if not stored:
+        return False
+    subs = intake(path, workdir=out, roster=roster)
+    if signature(subs, exercise, lang, roster) != stored:
+        return False
+    try:
+        submissions = json.loads((out / "results.json").read_text(encoding="utf-8"))["submissions"]
+    except (OSError, ValueError, KeyError):
+        return False
+    if not sys.stdout.isatty():
+        for sub in submissions:
+            click.echo(f"{sub['student']}\t{sub['score']:g}\t{sub['max_score']:g}\t{sub['status']}")
+    errors = sum(sub["status"] == "error" for sub in submissions)
+    click.echo(f"graded 0, unchanged {len(submissions)}, errors {errors}, in {time.perf_counter() - started:.1f} s; "
+               f"nothing changed since the last run; reports in {out / 'index.html'}", err=True)
+    return True
 
 
 class _Progress:

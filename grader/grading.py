@@ -24,16 +24,8 @@ from .sandbox import Execution, Job, Sandbox
 from .sandbox.codec import Opaque
 from .symbolic.service import SymbolicPool
 from .sandbox.magics import neutralise
+from .submission import Submission
 from .static import forbidden_uses, missing_uses
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One notebook to grade and whom it belongs to."""
-
-    student: str
-    path: Path
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def error_result(sub: Submission, reason: Text, exercise: Exercise | None = None, content_hash: str = "",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .grading import Submission
+from .submission import Submission
 
 # Keys of Submission.meta that intake owns: refreshed whole on every run.
 INTAKE_KEYS = ("lms", "roster", "intake", "identity", "duplicate_stem")

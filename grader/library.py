@@ -14,11 +14,15 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .errors import ExerciseError
-from .exercise import Exercise
+
+if TYPE_CHECKING:
+    from .exercise import Exercise
 
 _PACKAGE = Path(__file__).resolve().parent
-_loaded: dict[Path, Exercise] = {}
+_loaded: dict[Path, "Exercise"] = {}
 _lock = threading.Lock()
 
 
@@ -71,6 +75,8 @@ def load_folder(folder: Path) -> Exercise:
         except Exception as exc:
             sys.modules.pop(module_name, None)
             raise ExerciseError(f"exercise.py failed to load: {type(exc).__name__}: {exc}", folder) from exc
+        from .exercise import Exercise
+
         exercise = getattr(module, "EXERCISE", None)
         if not isinstance(exercise, Exercise):
             raise ExerciseError("exercise.py must define EXERCISE = Exercise(...)", folder)
@@ -108,14 +114,17 @@ def statement(exercise: Exercise, lang: str) -> str:
 
 
 def fingerprint(exercise: Exercise) -> str:
-    """Changes whenever the exercise's definition or the grader changes: stored grades go stale."""
+    return folder_fingerprint(Path(exercise.path))
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Changes whenever the exercise's code (any .py file of its folder) or the grader changes:
+    stored grades go stale. Computed without importing the exercise."""
     import hashlib
 
     from . import __version__
 
     digest = hashlib.sha256()
-    for name in ("exercise.py",):
-        path = Path(exercise.path) / name
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return f"{exercise.version}:{digest.hexdigest()[:12]}:{__version__}"
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{digest.hexdigest()[:16]}:{__version__}"

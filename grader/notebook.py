@@ -145,9 +145,10 @@ def read_notebook(path: Path) -> StudentNotebook:
 
 def defined_names(source: str) -> set[str]:
     """Top-level names a cell binds (def, class, assignment, import): for 'defined in cell N'."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    from .static import _parse
+
+    tree = _parse(source)
+    if tree is None:
         return set()
     names: set[str] = set()
     for node in tree.body:

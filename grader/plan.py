@@ -46,8 +46,15 @@ class PlannedCase:
     probe: Probe
     expected: Any
     label: Text | None
-    call: str  # how the call reads in feedback, e.g. "sigmoid(array([0., 1.]))"
+    call_text: str | None  # how the call reads in feedback; None: written from the probe when needed
     misconceptions: tuple[PlannedMisconception, ...] = ()
+
+    @property
+    def call(self) -> str:
+        """E.g. "sigmoid(array([0., 1.]))": only written for a failure (describing arrays is not free)."""
+        if self.call_text is not None:
+            return self.call_text
+        return _call_text(self.probe.name, Case(self.probe.args, self.probe.kwargs))
 
 
 @dataclass(frozen=True)
@@ -132,12 +139,17 @@ class ExpectedCache:
         return value
 
 
-def _digest(case: Case) -> str:
-    tree, blobs = codec.encode((tuple(case.args), dict(case.kwargs)))
-    h = hashlib.sha1(json.dumps(tree, sort_keys=True).encode())
-    for blob in blobs:
-        h.update(blob)
-    return h.hexdigest()
+def _once(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """`fn` computed on first use and remembered (a wrong implementation's output on a fixed case
+    serves every student who fails that case)."""
+    memo: list[Any] = []
+
+    def get() -> Any:
+        if not memo:
+            memo.append(fn())
+        return memo[0]
+
+    return get
 
 
 def _rng(seed: int, task: Task, test: Test) -> np.random.Generator:
@@ -160,6 +172,14 @@ def _call_text(target: str, case: Case) -> str:
 
 def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: ExpectedCache | None = None) -> PlannedTest:
     cache = cache or ExpectedCache()
+    if not callable(test.cases):
+        # Fixed cases are the same for every student: plan them once per batch.
+        key = f"{exercise.id}@{exercise.version}/{task.id}/{test.name}/fixed"
+        return cache.get(key, lambda: _plan_test(exercise, task, test, seed, cache, fixed=True))  # type: ignore[no-any-return]
+    return _plan_test(exercise, task, test, seed, cache, fixed=False)
+
+
+def _plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: ExpectedCache, fixed: bool) -> PlannedTest:
     needs_expected = any(check.needs_expected for check in test.checks)
     planned = []
     for k, case in enumerate(_cases(seed, task, test)):
@@ -170,11 +190,11 @@ def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Expe
             fn = test.expected or task.reference
             if fn is None:
                 raise ValueError(f"test {task.id}/{test.name} needs a reference or expected values")
-            key = f"{exercise.id}@{exercise.version}/{task.id}/{test.name}/{_digest(case)}"
-            expected = cache.get(key, lambda fn=fn, case=case: fn(*case.args, **case.kwargs))
+            # Cases drawn for one student are not worth a cache key; fixed ones are planned once.
+            expected = to_plain(fn(*case.args, **case.kwargs))
         misconceptions = tuple(
             PlannedMisconception(m.id, m.hint, m.rtol, m.atol,
-                                 thunk=lambda m=m, case=case: m.compute(*case.args, **case.kwargs))
+                                 thunk=_once(lambda m=m, case=case: m.compute(*case.args, **case.kwargs)))
             for m in test.misconceptions)
         probe = Probe(id=f"{task.id}:{test.name}:{k}", kind=test.probe, name=task.target, args=tuple(case.args),
                       kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout)
@@ -186,7 +206,7 @@ def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Expe
             # A script's arguments are not the student's call: say what is checked instead.
             call = f"{task.target} ({(case.label or test.title or Text(test.name, test.name)).en})"
         else:
-            call = _call_text(task.target, case)
+            call = None
         planned.append(PlannedCase(probe, expected, case.label, call, misconceptions))
     return PlannedTest(name=test.name, title=test.title, points=float(test.points), public=test.public,
                        visibility=test.shown, hint=test.hint, checks=test.checks, require=test.require,
@@ -197,7 +217,7 @@ def plan_plots(exercise: Exercise, task: Task, cache: ExpectedCache) -> tuple[Pl
     plots = []
     for k, plot in enumerate(task.plots):
         fn = plot.reference or task.reference
-        key = f"{exercise.id}@{exercise.version}/{task.id}/plot{k}/{_digest(plot.case)}"
+        key = f"{exercise.id}@{exercise.version}/{task.id}/plot{k}"
         reference = cache.get(key, lambda fn=fn, c=plot.case: fn(*c.args, **c.kwargs)) if fn is not None else None
         probe = Probe(id=f"{task.id}:plot:{k}", kind=plot.probe, name=task.target, args=tuple(plot.case.args),
                       kwargs=dict(plot.case.kwargs), source=plot.script, timeout=None)

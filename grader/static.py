@@ -10,14 +10,26 @@ resolve to a forbidden name. `Tensor.method` entries match any `.method(...)` ca
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse(source: str) -> ast.Module | None:
+    """A cell's syntax tree, parsed once however many tasks ask (trees are only read here)."""
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _analyse(sources: tuple[str, ...]) -> tuple[list[ast.Module], dict[str, str], dict[str, ast.AST], frozenset[str]]:
+    """Trees, import aliases, module-level functions and the names of methods the notebook defines."""
+    trees = [t for t in (_parse(s) for s in sources) if t is not None]
+    own_methods = frozenset(node.name for tree in trees for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+                            for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return trees, _aliases(trees), _functions(trees), own_methods
 
 
 def _aliases(trees: list[ast.Module]) -> dict[str, str]:
@@ -63,13 +75,9 @@ def forbidden_uses(sources: Iterable[str], target: str, forbid: Iterable[str]) -
     forbid = tuple(forbid)
     if not forbid:
         return []
-    trees = [t for t in (_parse(s) for s in sources) if t is not None]
-    aliases = _aliases(trees)
-    functions = _functions(trees)
+    trees, aliases, functions, own_methods = _analyse(tuple(sources))
     # `Tensor.backward` style entries match any `.backward(...)`, unless the notebook's own classes
     # define that method (a scalar autograd engine's Value.backward is the student's own).
-    own_methods = {node.name for tree in trees for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
-                   for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     methods = {f.rsplit(".", 1)[-1]: f for f in forbid if (".Tensor." in f or f.startswith("Tensor."))
                and f.rsplit(".", 1)[-1] not in own_methods}
     used: list[str] = []
@@ -105,8 +113,7 @@ def missing_uses(sources: Iterable[str], target: str, names: Iterable[str]) -> l
     names = tuple(names)
     if not names:
         return []
-    trees = [t for t in (_parse(s) for s in sources) if t is not None]
-    functions = _functions(trees)
+    _, _, functions, _ = _analyse(tuple(sources))
     seen: set[str] = set()
     used: set[str] = set()
     pending = [target]

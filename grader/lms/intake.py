@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..grading import Submission
+from ..submission import Submission
 from .names import CanvasName, LmsName, MoodleName, parse_canvas, parse_moodle
 from .roster import Entry, Roster
 

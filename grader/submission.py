@@ -1,0 +1,16 @@
+"""Who a notebook belongs to: the one record intake produces and grading consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One notebook to grade and whom it belongs to."""
+
+    student: str
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,72 @@
+"""Recognising a batch that has not changed since its last complete grading, cheaply.
+
+The signature covers everything a batch's outputs depend on: every notebook's identity, path
+and bytes, every exercise folder's code, the grader's version and the options that change the
+outputs. When it matches the one recorded after the last complete run and the outputs are in
+place, nothing needs grading, rendering or writing. Only light modules are imported here, so
+that answering "nothing changed" costs little more than reading the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .library import exercise_dirs, folder_fingerprint, resolve
+from .submission import Submission
+
+KEY = "last_batch"
+OUTPUTS = ("results.json", "grades.csv", "index.html")
+
+
+def signature(subs: list[Submission], exercise: str | None, lang: str, roster: Path | None) -> str:
+    h = hashlib.sha256()
+
+    def add(value: Any) -> None:
+        h.update(json.dumps(value, sort_keys=True, default=str).encode() + b"\0")
+
+    add([__version__, lang, exercise, roster.read_bytes().hex() if roster is not None and roster.is_file() else None])
+    folders = list(exercise_dirs()) + ([resolve(exercise)] if exercise else [])
+    add(sorted((str(f), folder_fingerprint(f)) for f in folders))
+    for sub in sorted(subs, key=lambda s: (s.student, str(s.path))):
+        try:
+            digest = hashlib.sha256(sub.path.read_bytes()).hexdigest()
+        except OSError:
+            digest = "unreadable"
+        add([sub.student, str(sub.path), digest, sub.meta])
+    return h.hexdigest()
+
+
+def recorded(out: Path) -> str | None:
+    db = out / "gradebook.sqlite"
+    if not db.is_file() or not all((out / name).is_file() for name in OUTPUTS):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT value FROM info WHERE key=?", (KEY,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def record(out: Path, value: str) -> None:
+    conn = sqlite3.connect(str(out / "gradebook.sqlite"), timeout=30)
+    try:
+        with conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (KEY, value))
+    finally:
+        conn.close()
+
+
+def forget(out: Path) -> None:
+    """Before outputs change: a run killed part-way must never look complete."""
+    if (out / "gradebook.sqlite").is_file():
+        record(out, "")
