@@ -14,19 +14,18 @@ import io
 import json
 import os
 import re
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ExerciseError, GraderError, InputError
+from .errors import ExerciseError, InputError
 from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
-from .release import student_notebook
-from .similarity import Pair, Work, find_similar
+from .similarity import Background, Pair, work_of
 from .unchanged import forget, record, signature
 from .exercise import Exercise
 from .files import write_atomic
@@ -34,7 +33,7 @@ from .gradebook import Gradebook
 from .grading import Submission, error_result, grade_notebook
 from .i18n import Text, t
 from .intake import intake, refresh_meta
-from .library import bundle_dir, exercises_root, fingerprint, load, load_folder
+from .library import bundle_dir, exercises_root, folder_fingerprint, load_folder, resolve
 from .notebook import StudentNotebook, imported_modules, read_notebook
 from .plan import ExpectedCache
 from .report import render_index, render_student, report_name
@@ -68,6 +67,7 @@ class BatchOutcome:
     exercise: str | None = None
     notes: list[str] = field(default_factory=list)
     similar_pairs: list[Pair] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each step, for benchmarks
 
 
 def default_jobs() -> int:
@@ -112,6 +112,16 @@ class _Log:
                 fh.write(time.strftime("%Y-%m-%d %H:%M:%S ") + text.rstrip() + "\n")
 
 
+@dataclass
+class _Entry:
+    sub: Submission
+    notebook: StudentNotebook | None = None
+    folder: Path | None = None  # the exercise's folder
+    exercise: Exercise | None = None
+    result: SubmissionResult | None = None  # known before grading: unreadable, or unchanged
+    early: bool = False  # the result is an error found before grading
+
+
 def grade_batch(path: Path, options: Options,
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
                 on_start: Callable[[int], None] | None = None) -> BatchOutcome:
@@ -122,121 +132,152 @@ def grade_batch(path: Path, options: Options,
     if on_start is not None:
         on_start(len(subs))
     out.mkdir(parents=True, exist_ok=True)
+    outcome = BatchOutcome(results=[])
     batch_signature = signature(subs, options.exercise, options.lang, options.roster)
     forget(out)
-    outcome = BatchOutcome(results=[])
+    mark = time.perf_counter()
 
-    # Read every notebook and resolve its exercise first: errors here are that student's result.
-    prepared: list[tuple[Submission, StudentNotebook | None, Exercise | None, SubmissionResult | None]] = []
-    exercises: dict[str, Exercise] = {}
-    for sub in subs:
-        try:
-            notebook = read_notebook(sub.path)
-        except InputError as exc:
-            prepared.append((sub, None, None, error_result(sub, Text.of(str(exc)))))
-            continue
-        ref = options.exercise or notebook.exercise_id
-        if ref is None:
-            prepared.append((sub, notebook, None, error_result(sub, t("submission.unknown_exercise"),
-                                                               content_hash=notebook.content_hash)))
-            continue
-        if ref not in exercises:
-            try:
-                # --exercise may name any folder; a notebook's metadata only an exercise of the
-                # library (a path there would make us run a student's exercise.py).
-                exercises[ref] = load(ref) if options.exercise else load_folder(_bundled(ref))
-            except ExerciseError as exc:
-                if options.exercise:
-                    raise  # an unknown exercise is the instructor's error: stop here
-                prepared.append((sub, notebook, None, error_result(sub, Text.of(str(exc)),
-                                                                   content_hash=notebook.content_hash)))
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        outcome.phases[name] = round(outcome.phases.get(name, 0.0) + now - mark, 3)
+        mark = now
+
+    entries = _read(subs, options)
+    prints = {f: folder_fingerprint(f) for f in {e.folder for e in entries if e.folder is not None}}
+    phase("read")
+
+    with ExitStack() as stack:
+        gradebook = stack.enter_context(Gradebook.in_folder(out))
+        todo = []
+        for i, e in enumerate(entries):
+            if e.result is not None:
                 continue
-        prepared.append((sub, notebook, exercises[ref], None))
-
-    if len(exercises) == 1 or options.exercise:
-        # A file that could not be read still belongs to the batch's exercise: score 0 of its max.
-        only = next(iter(exercises.values()), None) if not options.exercise else exercises.get(options.exercise)
-        if only is None and options.exercise:
-            only = exercises[options.exercise] = load(options.exercise)
-        prepared = [(sub, nb, ex, replace(early, exercise=only.id, exercise_version=only.version,
-                                          max_score=only.max_score) if early is not None and early.exercise is None
-                     else early) for sub, nb, ex, early in prepared]
-
-    marks = _store_marks(out, options, exercises)
-
-    results: dict[int, SubmissionResult] = {}
-    todo: list[int] = []
-    with Gradebook.in_folder(out) as gradebook:
-        prints = {ref: fingerprint(ex) for ref, ex in exercises.items()}
-        for i, (sub, notebook, exercise, early) in enumerate(prepared):
-            if early is not None:
-                results[i] = early
-                continue
-            assert notebook is not None and exercise is not None
-            stored = gradebook.lookup(sub.student, exercise.id, notebook.content_hash,
-                                      prints[options.exercise or notebook.exercise_id or ""])
-            if stored is not None:
-                results[i] = replace(stored.with_identity(sub.student, str(sub.path)),
-                                     meta=refresh_meta(stored.meta, sub.meta))
-                if results[i] != stored:  # moved or named anew (roster, LMS): exports read the gradebook
-                    gradebook.save(results[i], prints[options.exercise or notebook.exercise_id or ""])
-                outcome.reused += 1
-            else:
+            assert e.notebook is not None and e.folder is not None
+            stored = gradebook.lookup(e.sub.student, None, e.notebook.content_hash, prints[e.folder])
+            if stored is None:
                 todo.append(i)
+                continue
+            e.result = replace(stored.with_identity(e.sub.student, str(e.sub.path)),
+                               meta=refresh_meta(stored.meta, e.sub.meta))
+            if e.result != stored:  # moved or named anew (roster, LMS): exports read the gradebook
+                gradebook.save(e.result, prints[e.folder])
+            outcome.reused += 1
+
+        # What takes long to start, started first: the workers (importing numpy, torch) and the
+        # similarity process run while this process loads the exercises and their references.
+        jobs = min(options.jobs or default_jobs(), len(todo))
+        sandbox = stack.enter_context(Sandbox(workers=jobs, preload=preload_for(
+            [], [entries[i].notebook for i in todo]))) if todo else None  # type: ignore[misc]
+        folders = sorted({e.folder for e in entries if e.folder is not None})
+        background = Background([([work_of(e.sub.student, [c.source for c in e.notebook.code_cells],
+                                           [(c.tags, c.source, c.answer if c.prompt else c.source)
+                                            for c in e.notebook.cells if c.kind == "markdown"])
+                                   for e in entries if e.folder == f and e.notebook is not None], f)
+                                 for f in folders])
+        exercises = _load(entries, folders, options)
+        phase("start_and_load")
+        marks = _store_marks(out, options, exercises)
 
         def finish(i: int, result: SubmissionResult, fresh: bool) -> None:
-            exercise = prepared[i][2]
+            e = entries[i]
             if fresh:
-                gradebook.save(result, prints[_ref(options, prepared[i][1])] if exercise else "")
-            result = results[i] = apply_marks(result, marks)
+                gradebook.save(result, prints[e.folder] if e.folder is not None else "")
+            result = e.result = apply_marks(result, marks)
             if options.reports:
-                title = exercise.title if exercise else Text("Notebook", "Cuaderno")
+                title = e.exercise.title if e.exercise else Text("Notebook", "Cuaderno")
                 write_atomic(out / "reports" / report_name(result.student), render_student(result, title, options.lang))
             if on_result is not None:
                 on_result(result, fresh)
 
-        for i in sorted(results):
-            early = prepared[i][3] is not None
-            if early:
-                gradebook.save(results[i], "")  # unreadable notebooks are recorded too
-            finish(i, results[i], False)
+        for i, e in enumerate(entries):
+            if e.result is not None:
+                if e.early:
+                    gradebook.save(e.result, "")  # unreadable notebooks are recorded too
+                finish(i, e.result, False)
+        phase("reused")
 
-        if todo:
-            jobs = min(options.jobs or default_jobs(), len(todo))
-            hide = protected_paths(path.resolve(), out.resolve(), *(Path(ex.path) for ex in exercises.values()))
-            preload = preload_for(list(exercises.values()), [prepared[i][1] for i in todo])  # type: ignore[misc]
+        if sandbox is not None:
+            hide = protected_paths(path.resolve(), out.resolve(), *folders)
             cache = ExpectedCache()
-            with Sandbox(workers=jobs, preload=preload) as sandbox, SymbolicPool() as symbolic, \
-                    ThreadPoolExecutor(jobs) as pool:
-                def work(i: int) -> SubmissionResult:
-                    sub, notebook, exercise, _ = prepared[i]
-                    assert notebook is not None and exercise is not None
-                    try:
-                        return grade_notebook(sub, notebook, exercise, sandbox, cache=cache, hide=hide,
-                                              symbolic=symbolic)
-                    except Exception as exc:  # a grader fault: recorded, never the batch's end
-                        log.write(f"internal error grading {sub.path}:\n{traceback.format_exc()}")
-                        return error_result(sub, Text(f"internal grader error ({type(exc).__name__}: {exc})",
-                                                      f"error interno del corrector ({type(exc).__name__}: {exc})"),
-                                            exercise, notebook.content_hash)
+            symbolic = stack.enter_context(SymbolicPool())
+            pool = stack.enter_context(ThreadPoolExecutor(jobs))
 
-                futures = {pool.submit(work, i): i for i in todo}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    results[i] = future.result()
-                    outcome.graded += 1
-                    finish(i, results[i], True)
-                outcome.level = sandbox.level
+            def work(i: int) -> SubmissionResult:
+                e = entries[i]
+                assert e.notebook is not None and e.exercise is not None
+                try:
+                    return grade_notebook(e.sub, e.notebook, e.exercise, sandbox, cache=cache, hide=hide,
+                                          symbolic=symbolic)
+                except Exception as exc:  # a grader fault: recorded, never the batch's end
+                    log.write(f"internal error grading {e.sub.path}:\n{traceback.format_exc()}")
+                    return error_result(e.sub, Text(f"internal grader error ({type(exc).__name__}: {exc})",
+                                                    f"error interno del corrector ({type(exc).__name__}: {exc})"),
+                                        e.exercise, e.notebook.content_hash)
 
-    outcome.results = [results[i] for i in range(len(prepared))]
-    outcome.similar_pairs = similar_work(prepared, exercises)
+            futures = {pool.submit(work, i): i for i in todo}
+            for future in as_completed(futures):
+                outcome.graded += 1
+                finish(futures[future], future.result(), True)
+            outcome.level = sandbox.level
+            phase("grade")
+    phase("close")
+
+    outcome.results = [e.result for e in entries]  # type: ignore[misc]
+    outcome.similar_pairs = background.result()
+    if background.error:
+        log.write(f"similarity could not be computed:\n{background.error}")
+    phase("similarity")
     ids = {r.exercise for r in outcome.results if r.exercise}
     outcome.exercise = ids.pop() if len(ids) == 1 else None
-    write_outputs(out, outcome, options.lang, exercises)
+    write_outputs(out, outcome, options.lang, {ex.id: ex for ex in exercises.values()})
+    phase("outputs")
     if options.manual is None:
         record(out, batch_signature)  # complete: an identical re-run may answer from these outputs
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _read(subs: list[Submission], options: Options) -> list[_Entry]:
+    """Every notebook read and its exercise's folder found: problems here are that student's result."""
+    # --exercise may name any folder (an unknown one is the instructor's error: it stops here);
+    # a notebook's metadata only an exercise of the library (a path there would make us run a
+    # student's exercise.py).
+    forced = resolve(options.exercise) if options.exercise else None
+    entries = []
+    for sub in subs:
+        e = _Entry(sub)
+        entries.append(e)
+        try:
+            e.notebook = read_notebook(sub.path)
+        except InputError as exc:
+            e.result, e.early = error_result(sub, Text.of(str(exc))), True
+            continue
+        ref = options.exercise or e.notebook.exercise_id
+        if ref is None:
+            e.result, e.early = error_result(sub, t("submission.unknown_exercise"),
+                                             content_hash=e.notebook.content_hash), True
+            continue
+        try:
+            e.folder = forced or _bundled(ref)
+        except ExerciseError as exc:
+            e.result, e.early = error_result(sub, Text.of(str(exc)), content_hash=e.notebook.content_hash), True
+    if forced is not None:
+        for e in entries:
+            e.folder = forced  # an unreadable file still belongs to the exercise being graded
+    return entries
+
+
+def _load(entries: list[_Entry], folders: list[Path], options: Options) -> dict[Path, Exercise]:
+    exercises = {folder: load_folder(folder) for folder in folders}
+    only = next(iter(exercises.values())) if len(exercises) == 1 else None
+    for e in entries:
+        e.exercise = exercises.get(e.folder) if e.folder is not None else None
+        ex = e.exercise or only
+        if e.early and e.result is not None and e.result.exercise is None and ex is not None:
+            # A file that could not be read still belongs to the batch's exercise: score 0 of its max.
+            e.result = replace(e.result, exercise=ex.id, exercise_version=ex.version, max_score=ex.max_score)
+    return exercises
 
 
 def _store_marks(out: Path, options: Options, exercises: dict[str, Exercise]
@@ -251,36 +292,6 @@ def _store_marks(out: Path, options: Options, exercises: dict[str, Exercise]
             check_marks(new, exercise, options.manual)
             store.store(exercise.id, new, str(options.manual))
         return store.load()
-
-
-def similar_work(prepared: list[tuple[Submission, StudentNotebook | None, Exercise | None, SubmissionResult | None]],
-                 exercises: dict[str, Exercise]) -> list[Pair]:
-    """Flag near-duplicate code and prose within each exercise of the batch (never a grade change)."""
-    pairs: list[Pair] = []
-    for exercise in exercises.values():
-        works = []
-        for sub, notebook, ex, _ in prepared:
-            if notebook is None or ex is None or ex.id != exercise.id:
-                continue
-            code = "\n\n".join(neutralise(c.source).source for c in notebook.code_cells)
-            texts = tuple(((c.tags[0] if c.tags else f"cell {c.index + 1}"), c.answer if c.prompt else c.source)
-                          for c in notebook.cells if c.kind == "markdown" and c.source.strip())
-            works.append(Work(sub.student, code, texts))
-        if len(works) < 1:
-            continue
-        try:
-            template = student_notebook(exercise)
-        except GraderError:
-            template = {"cells": []}
-        template_code = "\n\n".join(_cell_text(c) for c in template["cells"] if c.get("cell_type") == "code")
-        template_texts = tuple(_cell_text(c) for c in template["cells"] if c.get("cell_type") == "markdown")
-        pairs += find_similar(works, template_code, template_texts)
-    return pairs
-
-
-def _cell_text(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _bundled(ref: str) -> Path:

@@ -2,7 +2,7 @@
 
 `<exercise>.checks.json` holds, for the public tests only, the probes with their inputs, the
 expected values the reference computed at release time, the checks as data and the hints. Arrays
-travel as base64 `.npy` read back with pickles refused. Hidden tests and reference code are not
+travel as base64 raw buffers with their dtype and shape (nothing is unpickled). Hidden tests and reference code are not
 in it.
 """
 

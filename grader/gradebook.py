@@ -69,12 +69,17 @@ class Gradebook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def lookup(self, student: str, exercise: str, content_hash: str, fingerprint: str) -> SubmissionResult | None:
-        """The stored result if it was graded from the same file with the same exercise."""
+    def lookup(self, student: str, exercise: str | None, content_hash: str, fingerprint: str
+               ) -> SubmissionResult | None:
+        """The stored result if it was graded from the same file with the same exercise (the
+        fingerprint names the exercise's code, so `exercise` may be left out)."""
+        query = "SELECT result FROM results WHERE student=? AND content_hash=? AND fingerprint=?"
+        params: tuple[str, ...] = (student, content_hash, fingerprint)
+        if exercise is not None:
+            query += " AND exercise=?"
+            params += (exercise,)
         with self._lock:
-            row = self._conn.execute(
-                "SELECT result FROM results WHERE student=? AND exercise=? AND content_hash=? AND fingerprint=?",
-                (student, exercise, content_hash, fingerprint)).fetchone()
+            row = self._conn.execute(query, params).fetchone()
         if row is None:
             return None
         try:

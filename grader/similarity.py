@@ -14,9 +14,15 @@ from __future__ import annotations
 import difflib
 import io
 import itertools
+import json
 import re
+import subprocess
+import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from .exam import words
 
@@ -174,3 +180,86 @@ def find_similar(works: list[Work], template_code: str = "", template_texts: tup
                for w in works]
     pairs = code_pairs(cleaned, template_code) + text_pairs(cleaned) + repeated_text(cleaned)
     return sorted(pairs, key=lambda p: (-p.similarity, p.a, p.b))
+
+
+def work_of(student: str, code_cells: list[str], markdown: list[tuple[tuple[str, ...], str, str]]) -> Work:
+    """A student's work from their notebook: code cells (magics neutralised) and prose cells as
+    (tags, source, answer-without-prompt). Rendered choice questions are not the student's prose."""
+    from .sandbox.magics import neutralise
+
+    code = "\n\n".join(neutralise(c).source for c in code_cells)
+    texts = tuple(((tags[0] if tags else f"cell {n + 1}"), answer) for n, (tags, source, answer) in enumerate(markdown)
+                  if answer.strip() and not any(t.startswith("choice:") for t in tags))
+    return Work(student, code, texts)
+
+
+def template_of(folder: Path) -> tuple[str, tuple[str, ...]]:
+    """The code and prose every student starts from, read from the exercise's solution notebook."""
+    from .release import strip_solutions
+
+    path = folder / "solution.ipynb"
+    if not path.is_file():
+        return "", ()
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+
+    def text(cell: dict[str, Any]) -> str:
+        source = cell.get("source", "")
+        return "".join(source) if isinstance(source, list) else str(source)
+
+    def tags(cell: dict[str, Any]) -> list[str]:
+        return list(cell.get("metadata", {}).get("tags", []))
+
+    code = "\n\n".join(strip_solutions(text(c)) for c in cells if c.get("cell_type") == "code"
+                        and "solution" not in tags(c))
+    prose = tuple(text(c) for c in cells if c.get("cell_type") == "markdown" and "solution" not in tags(c))
+    return code, prose
+
+
+class Background:
+    """Similarity of a batch computed in a separate process while the batch is graded."""
+
+    def __init__(self, groups: list[tuple[list[Work], Path | None]]) -> None:
+        payload = [{"folder": str(folder) if folder else None,
+                    "works": [[w.student, w.code, [list(t) for t in w.texts]] for w in works]}
+                   for works, folder in groups if works]
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.error = ""
+        if not payload:
+            return
+        self.proc = subprocess.Popen([sys.executable, "-m", "grader.similarity"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._output: tuple[bytes, bytes] = (b"", b"")
+        data = json.dumps(payload).encode()
+        # The exchange runs on a thread, so the process starts work now and no pipe fills up.
+        self._thread = threading.Thread(target=self._talk, args=(data,), daemon=True)
+        self._thread.start()
+
+    def _talk(self, data: bytes) -> None:
+        assert self.proc is not None
+        self._output = self.proc.communicate(data)
+
+    def result(self) -> list[Pair]:
+        if self.proc is None:
+            return []
+        self._thread.join()
+        out, err = self._output
+        if self.proc.returncode != 0:
+            self.error = err.decode("utf-8", "replace")[-2000:]
+            return []
+        return [Pair(p["a"], p["b"], p["kind"], p["similarity"], tuple(tuple(x) for x in p["passages"]))
+                for p in json.loads(out)]
+
+
+def main() -> int:
+    groups = json.load(sys.stdin)
+    pairs: list[Pair] = []
+    for group in groups:
+        works = [Work(s, code, tuple((k, t) for k, t in texts)) for s, code, texts in group["works"]]
+        code, prose = template_of(Path(group["folder"])) if group["folder"] else ("", ())
+        pairs += find_similar(works, code, prose)
+    json.dump([p.to_json() for p in pairs], sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,19 +1,20 @@
 """Plain-data codec for values that cross the sandbox boundary.
 
-Values become tagged JSON plus a list of `.npy` blobs. Encoding runs on both sides (the parent
+Values become tagged JSON plus a list of raw array buffers. Encoding runs on both sides (the parent
 encodes probe inputs, the child encodes whatever the student's code returned); decoding in the
-parent only ever builds numbers, strings, containers and `numpy` arrays read with
-`allow_pickle=False`, so a hostile return value can at worst be reported as unreadable.
+parent only ever builds numbers, strings, containers and `numpy` arrays of plain numeric dtypes
+from raw bytes (nothing is unpickled), so a hostile return value can at worst be reported as
+unreadable.
 
-Tags: {"$nd": i} array blob i (optional "torch": true, "scalar": true), {"$tuple": [...]},
+Tags: {"$nd": i, "dtype", "shape"} array blob i, raw bytes (optional "torch", "scalar"), {"$tuple": [...]},
 {"$dict": [[k, v], ...]}, {"$float": "nan" | "inf" | "-inf"}, {"$int": "digits"},
 {"$callable": name}, {"$obj": type-name, "repr": text}, {"$big": reason}.
 """
 
 from __future__ import annotations
 
-import io
 import math
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -70,10 +71,9 @@ class _Encoder:
         self.array_bytes += arr.nbytes
         if self.array_bytes > MAX_ARRAY_BYTES:
             return {"$big": f"arrays larger than {MAX_ARRAY_BYTES // (1024 * 1024)} MiB"}
-        buf = io.BytesIO()
-        np.lib.format.write_array(buf, arr if arr.flags.c_contiguous else arr.copy(order="C"), allow_pickle=False)
-        self.blobs.append(buf.getvalue())
-        tag: dict[str, Any] = {"$nd": len(self.blobs) - 1}
+        # Raw bytes in C order; dtype and shape ride in the JSON tag (no header to parse back).
+        self.blobs.append(arr.tobytes(order="C"))
+        tag: dict[str, Any] = {"$nd": len(self.blobs) - 1, "dtype": arr.dtype.str, "shape": list(arr.shape)}
         tag.update({k: True for k, v in flags.items() if v})
         return tag
 
@@ -155,14 +155,24 @@ def encode(obj: Any) -> tuple[Any, list[bytes]]:
     return enc.value(obj), enc.blobs
 
 
-def _read_array(blob: bytes) -> np.ndarray:
+_DTYPE = re.compile(r"[<>|=]?[biufc][1-9][0-9]?")
+
+
+def _read_array(blob: bytes, dtype: Any, shape: Any) -> np.ndarray:
+    """A plain numeric array from raw bytes: only bool, integer, float and complex dtypes, and a
+    shape whose size matches the bytes exactly (nothing else is interpreted)."""
+    if not isinstance(dtype, str) or not _DTYPE.fullmatch(dtype):
+        raise CodecError("unreadable array: unsupported dtype")
+    if not isinstance(shape, list) or len(shape) > 32 or not all(isinstance(n, int) and 0 <= n for n in shape):
+        raise CodecError("unreadable array: bad shape")
     try:
-        arr = np.lib.format.read_array(io.BytesIO(blob), allow_pickle=False)
-    except Exception as exc:  # ValueError for pickled/object data, others for garbage
-        raise CodecError(f"unreadable array: {exc}") from None
-    if arr.dtype.hasobject:
-        raise CodecError("object arrays are refused")
-    return arr
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise CodecError("unreadable array: unsupported dtype") from None
+    count = math.prod(shape)
+    if count * kind.itemsize != len(blob):
+        raise CodecError("unreadable array: size does not match its shape")
+    return np.frombuffer(blob, dtype=kind).reshape(shape).copy()
 
 
 def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
@@ -181,7 +191,7 @@ def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
         index = tree["$nd"]
         if not isinstance(index, int) or not 0 <= index < len(blobs):
             raise CodecError("array reference out of range")
-        arr = _read_array(blobs[index])
+        arr = _read_array(blobs[index], tree.get("dtype"), tree.get("shape"))
         if tree.get("torch"):
             arr = arr.view(TensorArray)
         if tree.get("scalar") and arr.ndim == 0 and not tree.get("torch"):

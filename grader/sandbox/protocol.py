@@ -3,7 +3,7 @@
 Used on every pipe that crosses a trust boundary (grading process <-> worker <-> child). A frame
 is `u32 header length | header JSON | blob bytes...`; the header's "blobs" lists the blob
 lengths. Nothing here unpickles or evaluates anything: headers go through `json`, blobs stay
-bytes until the codec reads them as `.npy` with pickles refused.
+bytes until the codec reads them as plain numeric arrays (nothing is unpickled).
 """
 
 from __future__ import annotations

@@ -280,6 +280,11 @@ class Sandbox:
 
     def close(self) -> None:
         with self._lock:
+            for worker in self._all:  # every worker is told first, so they all wind down together
+                try:
+                    worker.proc.stdin.close()  # type: ignore[union-attr]
+                except OSError:
+                    pass
             for worker in self._all:
                 worker.close()
             self._all.clear()

@@ -423,4 +423,7 @@ def _serve(proto_in: int, proto_out: int, level: str, keep: tuple[str, ...], alw
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    status = main(sys.argv[1:])
+    # Nothing is left to flush or clean once main returns; skipping the interpreter's teardown of
+    # torch and numpy saves a noticeable fraction of a second per worker at the end of a batch.
+    os._exit(status)

@@ -88,13 +88,17 @@ def test_codec_copies_ndarray_subclasses_to_plain_arrays():
     assert not np.array_equal(back, np.zeros(3))
 
 
-def test_decode_refuses_pickled_arrays():
+def test_decode_refuses_pickles_odd_dtypes_and_lying_shapes():
     import io
 
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.array([{"x": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(codec.CodecError):
-        codec.decode({"$nd": 0}, [buf.getvalue()])
+    for tree in ({"$nd": 0}, {"$nd": 0, "dtype": "|O", "shape": [1]}, {"$nd": 0, "dtype": "[('a', '<f8')]", "shape": [1]},
+                 {"$nd": 0, "dtype": "<f8", "shape": [10**6]}, {"$nd": 0, "dtype": "<f8", "shape": [-1]}):
+        with pytest.raises(codec.CodecError):
+            codec.decode(tree, [buf.getvalue()])
+    exact = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(codec.decode({"$nd": 0, "dtype": "<f8", "shape": [2, 3]}, [exact.tobytes()]), exact)
 
 
 @pytest.mark.parametrize("tree", [{"$nd": 5}, {"$float": "1e5"}, {"$int": "12a"}, {"evil": 1}, {"$dict": [[1]]}])

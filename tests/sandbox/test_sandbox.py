@@ -47,11 +47,11 @@ def test_exits_and_interrupts_are_cell_errors_not_the_end(sandbox, code, kind):
 
 
 def test_python_infinite_loop_hits_the_soft_cell_timeout(sandbox):
-    started = time.monotonic()
     ex = run(sandbox, "while True:\n    pass", "y = 2", probes=[Probe("y", "variable", "y")])
     assert ex.cells[0].status == "timeout"
     assert ex.probes["y"].value == 2
-    assert time.monotonic() - started < 5
+    assert ex.attempts == 1  # stopped by the soft budget inside the child, not by a kill and a re-run
+    assert ex.cells[0].seconds < FAST.cell_seconds + FAST.grace_seconds
 
 
 def test_loop_in_c_code_is_killed_and_the_rest_still_graded(sandbox):
