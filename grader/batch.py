@@ -164,19 +164,21 @@ def grade_batch(path: Path, options: Options,
                 gradebook.save(e.result, prints[e.folder])
             outcome.reused += 1
 
-        # What takes long to start, started first: the workers (importing numpy, torch) and the
-        # similarity process run while this process loads the exercises and their references.
+        # What takes long to start, started first: the workers import numpy and torch while this
+        # process loads the exercises and their references.
         jobs = min(options.jobs or default_jobs(), len(todo))
         sandbox = stack.enter_context(Sandbox(workers=jobs, preload=preload_for(
             [], [entries[i].notebook for i in todo]))) if todo else None  # type: ignore[misc]
         folders = sorted({e.folder for e in entries if e.folder is not None})
+        exercises = _load(entries, folders, options)
+        phase("start_and_load")
+        # Started once the exercises are loaded, not to compete with that for the processors; it
+        # ends well within the grading.
         background = Background([([work_of(e.sub.student, [c.source for c in e.notebook.code_cells],
                                            [(c.tags, c.source, c.answer if c.prompt else c.source)
                                             for c in e.notebook.cells if c.kind == "markdown"])
                                    for e in entries if e.folder == f and e.notebook is not None], f)
                                  for f in folders])
-        exercises = _load(entries, folders, options)
-        phase("start_and_load")
         marks = _store_marks(out, options, exercises)
 
         def finish(i: int, result: SubmissionResult, fresh: bool) -> None:
