@@ -235,7 +235,8 @@ def grade_batch(path: Path, options: Options,
     write_outputs(out, outcome, options.lang, {ex.id: ex for ex in exercises.values()})
     phase("outputs")
     if options.manual is None:
-        record(out, batch_signature)  # complete: an identical re-run may answer from these outputs
+        summary = [[r.student, r.score, r.max_score, r.status] for r in outcome.results]
+        record(out, batch_signature, summary)  # complete: an identical re-run may answer from these outputs
     outcome.seconds = time.perf_counter() - started
     return outcome
 

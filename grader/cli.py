@@ -72,7 +72,6 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
 def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None) -> bool:
     """When nothing changed since the last complete run into OUT, say so from its results (no
     grading, no rendering, no heavy import) and return True."""
-    import json
     import time
 
     from .intake import intake
@@ -83,17 +82,14 @@ def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: P
     if not stored:
         return False
     subs = intake(path, workdir=out, roster=roster)
-    if signature(subs, exercise, lang, roster) != stored:
-        return False
-    try:
-        submissions = json.loads((out / "results.json").read_text(encoding="utf-8"))["submissions"]
-    except (OSError, ValueError, KeyError):
+    last, summary = stored
+    if signature(subs, exercise, lang, roster) != last:
         return False
     if not sys.stdout.isatty():
-        for sub in submissions:
-            click.echo(f"{sub['student']}\t{sub['score']:g}\t{sub['max_score']:g}\t{sub['status']}")
-    errors = sum(sub["status"] == "error" for sub in submissions)
-    click.echo(f"graded 0, unchanged {len(submissions)}, errors {errors}, in {time.perf_counter() - started:.1f} s; "
+        for student, score, max_score, status in summary:
+            click.echo(f"{student}\t{score:g}\t{max_score:g}\t{status}")
+    errors = sum(status == "error" for *_, status in summary)
+    click.echo(f"graded 0, unchanged {len(summary)}, errors {errors}, in {time.perf_counter() - started:.1f} s; "
                f"nothing changed since the last run; reports in {out / 'index.html'}", err=True)
     return True
 

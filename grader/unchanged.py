@@ -20,6 +20,7 @@ from .library import exercise_dirs, folder_fingerprint, resolve
 from .submission import Submission
 
 KEY = "last_batch"
+SUMMARY = "last_batch_summary"  # [[student, score, max_score, status], ...] of that run
 OUTPUTS = ("results.json", "grades.csv", "index.html")
 
 
@@ -41,27 +42,32 @@ def signature(subs: list[Submission], exercise: str | None, lang: str, roster: P
     return h.hexdigest()
 
 
-def recorded(out: Path) -> str | None:
+def recorded(out: Path) -> tuple[str, list[list[Any]]] | None:
+    """The signature of the last complete run into OUT and its summary, or None."""
     db = out / "gradebook.sqlite"
     if not db.is_file() or not all((out / name).is_file() for name in OUTPUTS):
         return None
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
         try:
-            row = conn.execute("SELECT value FROM info WHERE key=?", (KEY,)).fetchone()
+            rows = dict(conn.execute("SELECT key, value FROM info WHERE key IN (?, ?)", (KEY, SUMMARY)))
         finally:
             conn.close()
-    except sqlite3.Error:
+        summary = json.loads(rows[SUMMARY])
+    except (sqlite3.Error, KeyError, ValueError):
         return None
-    return row[0] if row else None
+    if not rows[KEY] or not isinstance(summary, list):
+        return None
+    return rows[KEY], summary
 
 
-def record(out: Path, value: str) -> None:
+def record(out: Path, value: str, summary: list[list[Any]]) -> None:
     conn = sqlite3.connect(str(out / "gradebook.sqlite"), timeout=30)
     try:
         with conn:
             conn.execute("CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            conn.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (KEY, value))
+            conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
+                             [(KEY, value), (SUMMARY, json.dumps(summary))])
     finally:
         conn.close()
 
@@ -69,4 +75,4 @@ def record(out: Path, value: str) -> None:
 def forget(out: Path) -> None:
     """Before outputs change: a run killed part-way must never look complete."""
     if (out / "gradebook.sqlite").is_file():
-        record(out, "")
+        record(out, "", [])

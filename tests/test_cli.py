@@ -98,6 +98,25 @@ def test_a_rerun_skips_unchanged_submissions_and_describes_the_new_batch(graded,
     assert "bruno_partly_wrong" not in subs and len(subs) == len(list(batch.glob("*.ipynb")))
 
 
+def test_an_identical_rerun_answers_from_the_last_run_and_a_changed_notebook_is_graded_again(graded, tmp_path):
+    out, first = graded
+    batch = tmp_path / "subs"
+    shutil.copytree(SAMPLES, batch)
+    rerun_out = tmp_path / "out"
+    shutil.copytree(out, rerun_out)
+    primed = invoke("grade", batch, "--out", rerun_out)  # new paths: graded 0, outputs rewritten
+    assert primed.exit_code == 0 and "nothing changed" not in primed.stderr
+
+    same = invoke("grade", batch, "--out", rerun_out)
+    assert same.exit_code == 0 and "nothing changed since the last run" in same.stderr
+    lines = {line for line in same.stdout.splitlines() if "\t" in line}
+    assert lines == {line for line in first.stdout.splitlines() if "\t" in line}
+
+    nb = batch / "ana_correct.ipynb"
+    nb.write_text(nb.read_text().replace("np.maximum(0.0, x)", "np.maximum(0.0, x) * 1.0"))
+    changed = invoke("grade", batch, "--out", rerun_out)
+    assert "nothing changed" not in changed.stderr and "graded 1," in changed.stderr
+
 def test_grading_one_notebook_with_an_exercise_override(tmp_path):
     nb = write_notebook(tmp_path / "zoe.ipynb", ["import numpy as np\ndef relu(x):\n    return np.maximum(x, 0)"], exercise=None)
     result = invoke("grade", nb, "--exercise", "activations", "--out", tmp_path / "o", "--lang", "es")
