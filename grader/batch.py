@@ -128,12 +128,12 @@ def grade_batch(path: Path, options: Options,
     started = time.perf_counter()
     out = options.out
     log = _Log(out / "grader.log")
+    batch_signature = signature(path, options.exercise, options.lang, options.roster)
     subs = intake(path, workdir=out, roster=options.roster, log=log.write)
     if on_start is not None:
         on_start(len(subs))
     out.mkdir(parents=True, exist_ok=True)
     outcome = BatchOutcome(results=[])
-    batch_signature = signature(subs, options.exercise, options.lang, options.roster)
     forget(out)
     mark = time.perf_counter()
 

@@ -12,7 +12,6 @@ extracted safely into the output folder (`<out>/submissions/<zip name>/`) first.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +66,8 @@ def unpack(path: Path, workdir: Path | None) -> Path:
 
     if workdir is None:
         raise InputError("a zip needs an output folder to be extracted into", path)
+    import zipfile
+
     if not zipfile.is_zipfile(path):
         raise InputError("not a readable zip file", path)
     slug = re.sub(r"[^\w.-]+", "_", path.stem).strip("._") or "download"

@@ -11,35 +11,45 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .intake import find_notebooks, is_zip
 from .library import exercise_dirs, folder_fingerprint, resolve
-from .submission import Submission
 
 KEY = "last_batch"
 SUMMARY = "last_batch_summary"  # [[student, score, max_score, status], ...] of that run
 OUTPUTS = ("results.json", "grades.csv", "index.html")
 
 
-def signature(subs: list[Submission], exercise: str | None, lang: str, roster: Path | None) -> str:
+def signature(path: Path, exercise: str | None, lang: str, roster: Path | None) -> str:
+    """What the outputs of grading `path` with these options depend on. Who each notebook belongs
+    to is a function of the same inputs (file names, bytes and times, the roster), so intake need
+    not run to tell that nothing changed."""
     h = hashlib.sha256()
 
     def add(value: Any) -> None:
         h.update(json.dumps(value, sort_keys=True, default=str).encode() + b"\0")
 
-    add([__version__, lang, exercise, roster.read_bytes().hex() if roster is not None and roster.is_file() else None])
+    add([__version__, lang, exercise, str(path.resolve()), _digest(roster) if roster is not None else None])
     folders = list(exercise_dirs()) + ([resolve(exercise)] if exercise else [])
     add(sorted((str(f), folder_fingerprint(f)) for f in folders))
-    for sub in sorted(subs, key=lambda s: (s.student, str(s.path))):
+    for found in [path] if is_zip(path) else find_notebooks(path):
         try:
-            digest = hashlib.sha256(sub.path.read_bytes()).hexdigest()
+            add([str(found), os.stat(found).st_mtime_ns, _digest(found)])
         except OSError:
-            digest = "unreadable"
-        add([sub.student, str(sub.path), digest, sub.meta])
+            add([str(found), "unreadable"])
     return h.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 def recorded(out: Path) -> tuple[str, list[list[Any]]] | None:
