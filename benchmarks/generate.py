@@ -4,7 +4,9 @@
 
 Each notebook is the exercise's solution with, by a seeded draw: nothing changed (60%), one kept
 wrong variant applied (30%), or a failure (10%: a syntax error, an exception at import time, a
-missing function). `--torch` adds `import torch` at the top, as many course notebooks do.
+missing function). Every notebook also ends with a scratch cell of the student's own (different
+numbers and names in each), as real notebooks do, so no two submissions are byte-identical.
+`--torch` adds `import torch` at the top, as many course notebooks do.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def generate(out: Path, n: int, exercise: str = "activations", torch: bool = Fal
                 target["source"] = "raise ValueError('not finished')\n" + target["source"]
             else:
                 target["source"] = "# deleted\n"
+        rows, cols = rng.randint(2, 9), rng.randint(2, 9)
+        name = rng.choice(["trial", "check", "probe", "sample", "xs", "test_input", "mine"])
+        nb["cells"].append(_cell(f"# my own checks, student {i}\nimport numpy as np\n"
+                                 f"{name} = np.random.default_rng({rng.randint(0, 10**6)}).normal(size=({rows}, {cols}))\n"
+                                 f"print('{kind} {i}', {name}.shape, float({name}.mean().round(3)))"))
         path = out / f"student_{i:04d}_{kind}.ipynb"
         path.write_text(json.dumps(nb), encoding="utf-8")
         paths.append(path)

@@ -71,12 +71,16 @@ def code_pairs(works: list[Work], template: str = "") -> list[Pair]:
 
     boiler = np.array(sorted(_fingerprint(template).hashes)) if template.strip() else None  # type: ignore[attr-defined]
     prints = {}
+    made: dict[str, object] = {}  # identical code (an untouched template, a verbatim copy) fingerprinted once
     for work in works:
         if work.code.strip():
-            try:
-                prints[work.student] = _fingerprint(work.code, boiler)
-            except Exception:
-                continue  # code pygments cannot tokenise is simply not compared
+            if work.code not in made:
+                try:
+                    made[work.code] = _fingerprint(work.code, boiler)
+                except Exception:
+                    made[work.code] = None  # code pygments cannot tokenise is simply not compared
+            if made[work.code] is not None:
+                prints[work.student] = made[work.code]
     # Only pairs that share fingerprints are compared (an inverted index, not all n² pairs).
     owners: dict[int, set[str]] = {}
     for student, fp in prints.items():

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import queue
+import select
+import signal
 import subprocess
 import sys
 import threading
@@ -214,39 +216,102 @@ class WorkerDied(Exception):
 
 
 class _Worker:
-    def __init__(self, slot: int, preload: tuple[str, ...], isolation: str | None) -> None:
+    """One worker as the grading process sees it: a pipe for jobs, a pipe for results.
+
+    Started as a process of its own, it may be asked to fork `siblings` more workers once its
+    imports are done (`siblings` holds them); a sibling is not this process's child, so it is
+    watched through a pidfd.
+    """
+
+    def __init__(self, slot: int, preload: tuple[str, ...], isolation: str | None, siblings: int = 0) -> None:
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    GRADER_WORKER_SLOT=str(slot), PYTHONDONTWRITEBYTECODE="1")
         if isolation:
             env["GRADER_ISOLATION"] = isolation
-        self.proc = subprocess.Popen([sys.executable, "-m", "grader.sandbox.worker", *preload],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                     stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL)
+        pipes = [(os.pipe(), os.pipe()) for _ in range(siblings)]  # ((job r, job w), (result r, result w))
+        theirs = [fd for (job_r, _), (_, result_w) in pipes for fd in (job_r, result_w)]
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "grader.sandbox.worker", *preload,
+                 *(f"--sibling={job_r}:{result_w}" for (job_r, _), (_, result_w) in pipes)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, pass_fds=theirs,
+                stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self.job_fd = self.proc.stdin.fileno()  # type: ignore[union-attr]
+        self.result_fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        self.pidfd: int | None = None
         self.ready: dict[str, Any] | None = None
+        self.siblings = [_Worker._sibling(job_w, result_r) for (_, job_w), (result_r, _) in pipes]
+
+    @classmethod
+    def _sibling(cls, job_fd: int, result_fd: int) -> _Worker:
+        worker = cls.__new__(cls)
+        worker.proc, worker.job_fd, worker.result_fd = None, job_fd, result_fd
+        worker.pidfd, worker.ready, worker.siblings = None, None, []
+        return worker
 
     def _wait_ready(self) -> dict[str, Any]:
         if self.ready is None:
             try:
-                self.ready = read_frame(self.proc.stdout.fileno()).header  # type: ignore[union-attr]
+                self.ready = read_frame(self.result_fd).header
             except (EOFError, ProtocolError, OSError) as exc:
                 raise WorkerDied(f"worker failed to start: {exc}") from None
+            if self.proc is None and isinstance(self.ready.get("pid"), int):
+                try:
+                    self.pidfd = os.pidfd_open(self.ready["pid"])
+                except OSError:
+                    self.pidfd = None
         return self.ready
 
     def run(self, header: dict[str, Any], blobs: list[bytes]) -> Frame:
         self._wait_ready()
         try:
-            write_frame(self.proc.stdin.fileno(), header, blobs)  # type: ignore[union-attr]
-            return read_frame(self.proc.stdout.fileno())  # type: ignore[union-attr]
+            write_frame(self.job_fd, header, blobs)
+            return read_frame(self.result_fd)
         except (EOFError, ProtocolError, OSError, BrokenPipeError) as exc:
             raise WorkerDied(str(exc)) from None
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Tell the worker to finish (it ends when its job pipe closes)."""
         try:
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            self.proc.wait(timeout=2)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
+            if self.proc is not None:
+                self.proc.stdin.close()  # type: ignore[union-attr]
+            elif self.job_fd >= 0:
+                os.close(self.job_fd)
+        except OSError:
+            pass
+        self.job_fd = -1
+
+    def close(self) -> None:
+        self.stop()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=2)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+            return
+        # A sibling has ended when its end of the result pipe is closed.
+        ended = False
+        try:
+            while not ended and select.select([self.result_fd], [], [], 2.0)[0]:
+                ended = not os.read(self.result_fd, 1 << 16)
+        except OSError:
+            ended = True
+        if not ended and self.pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except OSError:
+                pass
+        for fd in (self.result_fd, self.pidfd):
+            if fd is not None and fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.result_fd, self.pidfd = -1, None
 
 
 class Sandbox:
@@ -259,8 +324,8 @@ class Sandbox:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
-        for slot in range(max(1, workers)):
-            worker = _Worker(slot, preload, isolation)
+        first = _Worker(0, preload, isolation, siblings=max(1, workers) - 1)
+        for worker in (first, *first.siblings):
             self._all.append(worker)
             self._idle.put(worker)
 
@@ -281,10 +346,7 @@ class Sandbox:
     def close(self) -> None:
         with self._lock:
             for worker in self._all:  # every worker is told first, so they all wind down together
-                try:
-                    worker.proc.stdin.close()  # type: ignore[union-attr]
-                except OSError:
-                    pass
+                worker.stop()
             for worker in self._all:
                 worker.close()
             self._all.clear()

@@ -1,7 +1,8 @@
 """The warm worker: imports the heavy libraries once, then forks one sandboxed child per job.
 
 Started by the grading process as `python -m grader.sandbox.worker numpy torch …` with one
-BLAS/OpenMP thread, it talks frames on its stdin/stdout. For each job it forks, lets the child
+BLAS/OpenMP thread, it talks frames on its stdin/stdout; given `--sibling=JOB_FD:RESULT_FD`
+arguments, it forks one more worker per pair once its imports are done, each talking on its pair. For each job it forks, lets the child
 isolate itself and run the notebook, and supervises it: drains its output (keeping only the head
 and tail), enforces the hard deadlines per cell, per probe and per notebook, caps what comes
 back, kills whatever the child left behind, and reports every event in order. The worker never
@@ -354,8 +355,9 @@ def main(argv: list[str]) -> int:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(2, 1)  # a stray print must never corrupt the frame stream
+    siblings = [tuple(int(fd) for fd in arg.split("=", 1)[1].split(":")) for arg in argv if arg.startswith("--sibling=")]
     preloaded = []
-    for name in argv:
+    for name in (arg for arg in argv if not arg.startswith("--")):
         try:
             importlib.import_module(name)
             preloaded.append(name)
@@ -372,6 +374,16 @@ def main(argv: list[str]) -> int:
     gc.collect()
     gc.freeze()
     always_hidden = isolation.outside_system(keep)
+    # The other workers of the pool are copies of this one, made now: the imports above are paid
+    # once per pool, not once per worker. Each keeps only its own pair of pipes to the grading process.
+    for i, (job_fd, result_fd) in enumerate(siblings):
+        if os.fork() == 0:
+            for fd in (proto_in, proto_out, *(fd for pair in siblings[i + 1:] for fd in pair)):
+                os.close(fd)  # the pipes of the workers forked before this one are closed already
+            proto_in, proto_out = job_fd, result_fd
+            break
+        os.close(job_fd)
+        os.close(result_fd)
     group = Cgroup.create(f"{cgroups.PREFIX}{os.getpid()}") if level == "full" else None
     if group is not None:
         try:
