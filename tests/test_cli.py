@@ -201,3 +201,16 @@ def test_importing_the_cli_and_help_stay_light():
             "print(sorted(m for m in ('torch', 'numpy', 'sympy', 'jinja2', 'nbformat', 'reference') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_command_keeps_grading_when_its_reader_stops_reading_and_exits_with_its_status(tmp_path):
+    for name in ("a", "b", "c"):
+        write_notebook(tmp_path / "subs" / f"{name}.ipynb", ["import numpy as np\ndef relu(x):\n    return np.maximum(x, 0)"])
+    command = [sys.executable, "-m", "grader.cli"]
+    piped = subprocess.run(f"{' '.join(command)} grade {tmp_path / 'subs'} --out {tmp_path / 'o'} | head -1; "
+                           "echo \"status ${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash",
+                           capture_output=True, text=True, timeout=300)
+    assert "status 0" in piped.stdout and "internal error" not in piped.stderr, piped.stderr
+    assert len(json.loads((tmp_path / "o" / "results.json").read_text())["submissions"]) == 3
+    missing = subprocess.run([*command, "check", str(tmp_path / "nowhere.ipynb")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
