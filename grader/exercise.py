@@ -76,6 +76,7 @@ class Test:
     misconceptions: tuple[Misconception, ...] = ()
     require: Literal["all", "any"] = "all"  # "any": e.g. a training run passes on one of several seeds
     timeout: float | None = None
+    capture: bool = False  # keep what the student's code prints while probed (checks may read it)
 
     @property
     def shown(self) -> Visibility:
@@ -223,6 +224,9 @@ class Exercise:
     limits: Limits = Limits()
     requires: tuple[str, ...] = ("numpy",)  # modules the student's notebook is expected to import
     path: str = ""  # the folder it was loaded from
+    # Compatibility shims applied in the student's process only: "numpy1" restores the aliases
+    # numpy 2 removed (np.int, np.float, np.bool, np.object, …) for assignments written for numpy 1.
+    compat: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:

@@ -48,6 +48,7 @@ class Probe:
     source: str | None = None
     forbid: tuple[str, ...] = ()
     timeout: float | None = None
+    capture: bool = False  # keep what the code prints during this probe (ProbeRun.printed)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Job:
     seed: int = 0
     limits: Limits = Limits()
     hide: tuple[str, ...] = ()
+    files: str | None = None  # a folder whose entries appear, read-only, in the working directory
+    compat: tuple[str, ...] = ()  # compatibility shims applied in the child (e.g. "numpy1")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class ProbeRun:
     error: ErrorInfo | None = None
     reason: str = ""
     forbidden_used: tuple[str, ...] = ()
+    printed: str = ""  # what the code printed during the probe, when the probe asked to capture it
 
 
 @dataclass(frozen=True)
