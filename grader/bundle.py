@@ -108,8 +108,9 @@ def bundle_json(exercise: Exercise) -> dict[str, Any]:
                 cases.append({
                     "probe": {"id": probe.id, "kind": probe.kind, "name": probe.name, "args": store.encode(probe.args),
                               "kwargs": store.encode(dict(probe.kwargs)), "source": probe.source,
-                              "forbid": list(probe.forbid), "timeout": probe.timeout},
+                              "forbid": list(probe.forbid), "timeout": probe.timeout, "capture": probe.capture},
                     "expected": store.encode(case.expected), "label": _text(case.label), "call": case.call,
+                    "expected_printed": case.expected_printed,
                     "misconceptions": [{"id": m.id, "hint": m.hint.to_json(), "rtol": m.rtol, "atol": m.atol,
                                         "value": store.encode(_safe_output(m))} for m in case.misconceptions],
                 })
@@ -156,13 +157,13 @@ def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
                     p = case["probe"]
                     probe = Probe(id=p["id"], kind=p["kind"], name=p["name"], args=tuple(store.decode(p["args"])),
                                   kwargs=store.decode(p["kwargs"]), source=p["source"], forbid=tuple(p["forbid"]),
-                                  timeout=p["timeout"])
+                                  timeout=p["timeout"], capture=bool(p.get("capture", False)))
                     misconceptions = tuple(PlannedMisconception(m["id"], Text.of(m["hint"]), m["rtol"], m["atol"],
                                                                 value=store.decode(m["value"]))
                                            for m in case["misconceptions"])
                     cases.append(PlannedCase(probe, store.decode(case["expected"]),
                                              Text.of(case["label"]) if case["label"] else None, case["call"],
-                                             misconceptions))
+                                             misconceptions, case.get("expected_printed")))
                 tests.append(PlannedTest(
                     name=test["name"], title=Text.of(test["title"]) if test["title"] else None,
                     points=float(test["points"]), public=bool(test["public"]), visibility=test["visibility"],

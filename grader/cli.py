@@ -186,8 +186,9 @@ def release(exercise: str, out: Path, students: Path | None, lang: str) -> None:
 @main.command()
 @click.argument("exercises", nargs=-1)
 def validate(exercises: tuple[str, ...]) -> None:
-    """Prove each exercise's tests: full marks on the solution, zero on the blank, every kept wrong
-    variant caught by its intended test. All bundled exercises when none is named."""
+    """Prove each exercise's tests: full marks on the solution and on every right/ variant, zero on
+    the blank, every wrong/ variant caught by its intended test. All bundled exercises when none is
+    named."""
     from .batch import default_jobs, protected_paths
     from .library import exercise_dirs, load, load_folder
     from .sandbox import Sandbox
@@ -201,9 +202,12 @@ def validate(exercises: tuple[str, ...]) -> None:
             hide = protected_paths(Path(exercise.path))
             for v in validate_exercise(exercise, sandbox, hide):
                 mark = click.style("ok  ", fg="green") if v.ok else click.style("FAIL", fg="red")
-                click.echo(f"{mark} {v.exercise:<16} {v.case:<32} {v.score:g}/{v.max_score:g}")
+                score = f"{v.score:g}/{v.max_score:g}" if v.score is not None and v.max_score is not None else ""
+                click.echo(f"{mark} {v.exercise:<16} {v.case:<32} {score}".rstrip())
                 for problem in v.problems:
                     click.echo(f"       {problem}")
+                for note in v.notes:
+                    click.echo(click.style("       note: ", fg="yellow") + note)
                 failed += not v.ok
     if failed:
         raise SystemExit(1)

@@ -44,6 +44,7 @@ class NotebookFacts:
     answers: dict[str, Answer] = field(default_factory=dict)  # derivation/choice/text task id -> answer
     orders: dict[str, list[int]] = field(default_factory=dict)  # choice task id -> option order shown
     missing_uses: dict[str, list[str]] = field(default_factory=dict)  # task id -> required names not used
+    typed_in: dict[str, list[str]] = field(default_factory=dict)  # task id -> results returned as literals
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class CaseOutcome:
     traceback: str | None = None
     misconception: tuple[str, Text] | None = None
     detail_replaces: bool = False  # the detail restates the summary with values (not an addition)
+    shown_got: str | None = None  # what feedback shows as obtained/expected when not the whole values
+    shown_expected: str | None = None
+    notes: tuple[Text, ...] = ()  # leniencies a passing value needed
 
 
 def why(reason: str) -> Text:
@@ -148,15 +152,20 @@ def judge_case(test: PlannedTest, case: PlannedCase, run: ProbeRun, facts: Noteb
     got = run.value
     if isinstance(got, dict) and set(got) == {"sympy"} and case.probe.kind == "variable":
         got = got["sympy"]
+    notes: list[Text] = []
     for check in test.checks:
+        # A check of printed output compares the text the code printed with the reference's.
+        mine, theirs = (run.printed, case.expected_printed) if check.reads_printed else (got, case.expected)
         try:
-            failure: Failure | None = check.evaluate(got, case.expected, case.probe.args)
+            failure, passed_with = check.evaluate_with_notes(mine, theirs, case.probe.args)
         except (TypeError, ValueError) as exc:
-            failure = Failure(Text.of(f"could not compare the result: {exc}"))
+            failure, passed_with = Failure(Text.of(f"could not compare the result: {exc}")), ()
         if failure is not None:
             return CaseOutcome(False, False, failure.summary, failure.detail, got,
-                               misconception=_misconception(case, got))
-    return CaseOutcome(True, got=got)
+                               misconception=_misconception(case, got), shown_got=failure.got,
+                               shown_expected=failure.expected)
+        notes.extend(passed_with)
+    return CaseOutcome(True, got=got, notes=tuple(dict.fromkeys(notes)))
 
 
 def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execution: Execution,
@@ -182,8 +191,15 @@ def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execu
         text = t("probe.must_use", name=task.target, names=", ".join(f"`{n}`" for n in missing))
         return TestResult(status="failed", score=0.0, message=text, summary=text, misconception="not_computed",
                           **common)
+    literals = facts.typed_in.get(task.id)
+    if literals:
+        text = t("probe.typed_in", name=task.target, values=", ".join(f"`{v}`" for v in literals))
+        return TestResult(status="failed", score=0.0, message=text, summary=text, misconception="not_computed",
+                          **common)
     if passed:
-        return TestResult(status="passed", score=test.points, message=Text("", ""), **common)
+        notes = list(dict.fromkeys(n for _, o in outcomes for n in o.notes))
+        accepted = t("check.accepted", notes=Text.join(notes, "; ")) if notes else Text("", "")
+        return TestResult(status="passed", score=test.points, message=accepted, summary=accepted, **common)
     case, outcome = next((c, o) for c, o in outcomes if not o.ok)
     # The summary quotes no input or value (hidden tests show only it); the message adds them.
     prefix = Text("On ", "Con ") + case.label + Text(": ", ": ") if case.label is not None else Text("", "")
@@ -197,10 +213,15 @@ def judge_test(task: PlannedTask, test: PlannedTest, facts: NotebookFacts, execu
     hint, misconception = test.hint, None
     if outcome.misconception is not None:
         misconception, hint = outcome.misconception
-    expected = None if case.expected is UNSET else describe(case.expected)
+    expected = outcome.shown_expected
+    if expected is None and case.expected is not UNSET:
+        expected = describe(case.expected)
+    got = outcome.shown_got
+    if got is None and outcome.got is not UNSET:
+        got = describe(outcome.got)
     return TestResult(
         status="error" if outcome.error else "failed", score=0.0, message=message, summary=summary,
-        input=case.call, expected=expected, got=None if outcome.got is UNSET else describe(outcome.got),
+        input=case.call, expected=expected, got=got,
         hint=hint, traceback=outcome.traceback, misconception=misconception, **common)
 
 

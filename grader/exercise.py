@@ -43,7 +43,9 @@ class Case:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     label: Text | None = None
     expected: Any = UNSET  # overrides the reference for this case
-    call: str | None = None  # how the call reads in feedback (script probes: what the script does)
+    # How the call reads in feedback. Script probes default to the one notebook function the script
+    # calls, with this case's arguments (see grader.calltext).
+    call: str | None = None
 
 
 CaseSource = Sequence[Case] | Callable[[np.random.Generator], Sequence[Case]]
@@ -76,7 +78,9 @@ class Test:
     misconceptions: tuple[Misconception, ...] = ()
     require: Literal["all", "any"] = "all"  # "any": e.g. a training run passes on one of several seeds
     timeout: float | None = None
-    capture: bool = False  # keep what the student's code prints while probed (checks may read it)
+    # Keep what the student's code prints while probed, for checks that read it (`Printed`); a test
+    # with such a check captures without being told.
+    capture: bool = False
 
     @property
     def shown(self) -> Visibility:
@@ -115,6 +119,9 @@ class Task:
     reference: Callable[..., Any] | None = None
     forbid: tuple[str, ...] = ()  # dotted library functions the target must not use
     must_use: tuple[str, ...] = ()  # names the target must use (e.g. the student's own Value class)
+    # The target must work its result out: returning numbers typed in (`return 70.0, 9.0, -24.0`,
+    # `np.array([70, 9])`, a name bound to such) fails, however it is computed otherwise.
+    computed: bool = False
     signature: str = ""  # how the statement writes the call, e.g. "sigmoid(x)"
     kind: str = "function"
     derivation: Any = None  # a grader.symbolic.DerivationSpec for kind "derivation"
@@ -130,10 +137,11 @@ class Task:
 
 def FunctionTask(id: str, title: Text | dict[str, str] | str, function: str, tests: Sequence[Test], *,
                  reference: Callable[..., Any] | None = None, forbid: Sequence[str] = (),
-                 signature: str = "", plots: Sequence[Plot] = (), must_use: Sequence[str] = ()) -> Task:
+                 signature: str = "", plots: Sequence[Plot] = (), must_use: Sequence[str] = (),
+                 computed: bool = False) -> Task:
     return Task(id=id, title=Text.of(title), tests=tuple(tests), target=function, reference=reference,
                 forbid=tuple(forbid), signature=signature or f"{function}(…)", kind="function",
-                plots=tuple(plots), must_use=tuple(must_use))
+                plots=tuple(plots), must_use=tuple(must_use), computed=computed)
 
 
 def curve(title: Text, x: Any, reference: Callable[..., Any] | None = None) -> Plot:

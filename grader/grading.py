@@ -25,7 +25,7 @@ from .sandbox.codec import Opaque
 from .symbolic.service import SymbolicPool
 from .sandbox.magics import neutralise
 from .submission import Submission
-from .static import forbidden_uses, missing_uses
+from .static import forbidden_uses, missing_uses, typed_in
 
 
 def error_result(sub: Submission, reason: Text, exercise: Exercise | None = None, content_hash: str = "",
@@ -154,7 +154,8 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     orders = {k: v for k, v in shuffle.items() if isinstance(v, list)} if isinstance(shuffle, dict) else {}
     facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
                                        for task in tasks if task.forbid}, answers, orders,
-                          {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use})
+                          {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use},
+                          {task.id: typed_in(sources, task.target) for task in tasks if task.computed})
     task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
     issues = _cell_issues(execution, exercise.limits.cell_seconds) + issues
     issues.sort(key=lambda issue: issue.cell)

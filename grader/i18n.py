@@ -150,6 +150,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Sugerencia (no es nota): {points:g}/{max:g}; menciona {found}; no menciona {missing}.",
     },
     "text.marked": {"en": "Marked by your instructor.", "es": "Corregido por tu profesor."},
+    "probe.typed_in": {
+        "en": "`{name}` must compute its result, as the statement asks; it returns numbers typed in ({values}).",
+        "es": "`{name}` debe calcular su resultado, como pide el enunciado; devuelve números escritos a mano ({values}).",
+    },
     "probe.must_use": {
         "en": "`{name}` must compute its result with {names}, as the statement asks; it does not use it.",
         "es": "`{name}` debe calcular su resultado con {names}, como pide el enunciado; no lo usa.",
@@ -212,6 +216,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "devolvió algo demasiado grande para comprobarlo ({why})",
     },
     "check.in_path": {"en": " (in {path})", "es": " (en {path})"},
+    "check.accepted_size1": {
+        "en": "{got} where {expected} is expected",
+        "es": "{got} donde se esperaba {expected}",
+    },
+    "check.accepted_extra_keys": {
+        "en": "extra keys {keys} (ignored)",
+        "es": "claves de más {keys} (ignoradas)",
+    },
+    "check.accepted": {"en": "Accepted: {notes}.", "es": "Aceptado: {notes}."},
+    # Printed output
+    "printed.too_few": {
+        "en": "printed {got} line(s){which}, expected {expected}",
+        "es": "imprimió {got} línea(s){which}, se esperaban {expected}",
+    },
+    "printed.first_missing": {
+        "en": "the first line missing is `{line}`",
+        "es": "la primera línea que falta es `{line}`",
+    },
+    "printed.too_many": {
+        "en": "printed {got} line(s){which}, expected only {expected}",
+        "es": "imprimió {got} línea(s){which}, se esperaban solo {expected}",
+    },
+    "printed.first_extra": {
+        "en": "the first line of more is `{line}`",
+        "es": "la primera línea de más es `{line}`",
+    },
+    "printed.count": {
+        "en": "printed line {line} holds {got} number(s), expected {expected}",
+        "es": "la línea impresa {line} tiene {got} número(s), se esperaban {expected}",
+    },
+    "printed.values": {
+        "en": "the numbers printed in line {line} differ from the expected ones",
+        "es": "los números impresos en la línea {line} no coinciden con los esperados",
+    },
     # Cells and notebooks
     "cell.error": {
         "en": "Cell {cell} raised {type}: {message}",

@@ -9,6 +9,7 @@ needs neither the reference nor the hidden tests.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sys
 import threading
@@ -19,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Check, Either, describe
+from .calltext import call_text, script_call
+from .checks import Check, Either
 from .exercise import UNSET, Case, Exercise, Task, Test
 from .i18n import Text
 from .sandbox import Probe
@@ -48,13 +50,16 @@ class PlannedCase:
     label: Text | None
     call_text: str | None  # how the call reads in feedback; None: written from the probe when needed
     misconceptions: tuple[PlannedMisconception, ...] = ()
+    expected_printed: str | None = None  # what the reference printed on this call (tests that capture)
 
     @property
     def call(self) -> str:
         """E.g. "sigmoid(array([0., 1.]))": only written for a failure (describing arrays is not free)."""
         if self.call_text is not None:
             return self.call_text
-        return _call_text(self.probe.name, Case(self.probe.args, self.probe.kwargs))
+        if self.probe.kind == "script":
+            return script_call(self.probe.source, self.probe.name, self.probe.args, self.probe.kwargs)
+        return call_text(self.probe.name, self.probe.args, self.probe.kwargs)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class PlannedTask:
     choice: Any = None
     rubric: tuple[Any, ...] = ()
     must_use: tuple[str, ...] = ()
+    computed: bool = False
 
 
 def student_seed(exercise_id: str, student: str) -> int:
@@ -164,10 +170,37 @@ def _cases(seed: int, task: Task, test: Test) -> list[Case]:
     return cases
 
 
-def _call_text(target: str, case: Case) -> str:
-    parts = [describe(a, limit=6) for a in case.args]
-    parts += [f"{k}={describe(v, limit=6)}" for k, v in case.kwargs.items()]
-    return f"{target}({', '.join(parts)})"
+class _ThreadStdout(io.TextIOBase):
+    """sys.stdout while a reference runs with its printing captured: that thread's writes are kept,
+    every other thread's go where they went before."""
+
+    def __init__(self, original: Any, owner: int) -> None:
+        self.original, self.owner, self.kept = original, owner, io.StringIO()
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() == self.owner:
+            return self.kept.write(text)
+        return int(self.original.write(text) or 0)
+
+    def flush(self) -> None:
+        if threading.get_ident() != self.owner:
+            self.original.flush()
+
+
+_CAPTURE_LOCK = threading.Lock()
+
+
+def call_capturing(fn: Callable[..., Any], case: Case) -> tuple[Any, str]:
+    """`fn` on a case's arguments, and what it printed (a reference that prints its progress)."""
+    with _CAPTURE_LOCK:
+        original = sys.stdout
+        router = _ThreadStdout(original, threading.get_ident())
+        sys.stdout = router
+        try:
+            value = fn(*case.args, **case.kwargs)
+        finally:
+            sys.stdout = original
+    return value, router.kept.getvalue()
 
 
 def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: ExpectedCache | None = None) -> PlannedTest:
@@ -181,33 +214,34 @@ def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Expe
 
 def _plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: ExpectedCache, fixed: bool) -> PlannedTest:
     needs_expected = any(check.needs_expected for check in test.checks)
+    capture = test.capture or any(check.reads_printed for check in test.checks)
+    needs_printed = any(check.wants_printed_reference for check in test.checks)
     planned = []
     for k, case in enumerate(_cases(seed, task, test)):
-        expected: Any = UNSET
+        fn = test.expected or task.reference
+        computes = (needs_expected and case.expected is UNSET) or needs_printed
+        if computes and fn is None:
+            raise ValueError(f"test {task.id}/{test.name} needs a reference or expected values")
+        # Cases drawn for one student are not worth a cache key; fixed ones are planned once.
+        value: Any = UNSET
+        printed: str | None = None
+        if needs_printed:
+            value, printed = call_capturing(fn, case)  # type: ignore[arg-type]
+        elif computes:
+            value = fn(*case.args, **case.kwargs)  # type: ignore[misc]
         if case.expected is not UNSET:
             expected = to_plain(case.expected)
-        elif needs_expected:
-            fn = test.expected or task.reference
-            if fn is None:
-                raise ValueError(f"test {task.id}/{test.name} needs a reference or expected values")
-            # Cases drawn for one student are not worth a cache key; fixed ones are planned once.
-            expected = to_plain(fn(*case.args, **case.kwargs))
+        else:
+            expected = to_plain(value) if needs_expected else UNSET
         misconceptions = tuple(
             PlannedMisconception(m.id, m.hint, m.rtol, m.atol,
                                  thunk=_once(lambda m=m, case=case: m.compute(*case.args, **case.kwargs)))
             for m in test.misconceptions)
         probe = Probe(id=f"{task.id}:{test.name}:{k}", kind=test.probe, name=task.target, args=tuple(case.args),
-                      kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout)
-        if case.call is not None:
-            call = case.call
-        elif test.probe == "variable":
-            call = task.target
-        elif test.probe == "script":
-            # A script's arguments are not the student's call: say what is checked instead.
-            call = f"{task.target} ({(case.label or test.title or Text(test.name, test.name)).en})"
-        else:
-            call = None
-        planned.append(PlannedCase(probe, expected, case.label, call, misconceptions))
+                      kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout,
+                      capture=capture)
+        call = case.call if case.call is not None else (task.target if test.probe == "variable" else None)
+        planned.append(PlannedCase(probe, expected, case.label, call, misconceptions, printed))
     return PlannedTest(name=test.name, title=test.title, points=float(test.points), public=test.public,
                        visibility=test.shown, hint=test.hint, checks=test.checks, require=test.require,
                        cases=tuple(planned), source=test.script)
@@ -236,5 +270,6 @@ def plan_exercise(exercise: Exercise, seed: int, *, public_only: bool = False,
                                  hidden_tests=len(task.tests) - len(chosen), derivation=task.derivation,
                                  format_only=public_only and task.kind == "derivation",
                                  plots=plan_plots(exercise, task, cache) if plots else (),
-                                 choice=task.choice, rubric=task.rubric, must_use=task.must_use))
+                                 choice=task.choice, rubric=task.rubric, must_use=task.must_use,
+                                 computed=task.computed))
     return tuple(tasks)

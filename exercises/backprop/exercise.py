@@ -7,7 +7,8 @@ with deliberately broken engines (gradients overwritten instead of accumulated, 
 without a topological order) to recognise those mistakes.
 
 Conventions graded: gradients accumulate (a node used twice receives both contributions);
-`backward()` seeds ∂f/∂f = 1 and visits nodes in reverse topological order; `mlp_backward` is the
+`backward()` seeds ∂f/∂f = 1 and visits nodes in reverse topological order; `graph_example` works
+its numbers out (with `Value` or node by node; numbers typed in fail); `mlp_backward` is the
 gradient of mean((out − y)²) over the N samples, written without autograd.
 """
 
@@ -266,7 +267,8 @@ value_task = FunctionTask(
 graph_task = FunctionTask(
     "graph_example", Text("The worked graph f(x, y) = (x/y + 5)² + x", "El grafo resuelto f(x, y) = (x/y + 5)² + x"),
     "graph_example", signature="graph_example()", reference=autograd.graph_example, forbid=AUTOGRAD_AND_METHOD,
-    must_use=("Value", "backward"), tests=[
+    # With the student's Value or node by node, as the statement allows; typed-in numbers fail.
+    computed=True, tests=[
         Test("at_6_2", 2, [Case((), label=Text("no arguments: the point (6, 2)", "sin argumentos: el punto (6, 2)"))],
              (Close(rtol=1e-9, atol=1e-9),), public=True,
              title=Text("(f, ∂f/∂x, ∂f/∂y) at (6, 2)", "(f, ∂f/∂x, ∂f/∂y) en (6, 2)"),

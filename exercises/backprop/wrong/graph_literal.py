@@ -1,4 +1,4 @@
-"""Returns the known numbers instead of computing them with the Value engine."""
+"""Returns the known numbers typed in instead of working them out."""
 EXPECT = {"fails": ["graph_example:at_6_2"], "misconception": "not_computed"}
 
 
