@@ -6,7 +6,6 @@ every kind of execution failure come back as a result with status "error" or fai
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
 from .results import CellIssue, SubmissionResult
 from .sandbox import Execution, Job, Sandbox
 from .sandbox.codec import Opaque
+from .symbolic.formula import MAX_ANSWER_CHARS, MAX_CELL_CHARS, first_formula
 from .symbolic.service import SymbolicPool
 from .sandbox.magics import neutralise
 from .submission import Submission
@@ -64,15 +64,16 @@ def _cell_issues(execution: Execution, limits_cell_seconds: float) -> list[CellI
     return issues
 
 
-_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$(.+?)\$", re.S)
-
-
 def latex_in_markdown(text: str) -> str:
-    """The first formula of a markdown cell ($$…$$, \\[…\\] or $…$), or the whole cell."""
-    match = _MATH.search(text)
-    if match:
-        return next(g for g in match.groups() if g is not None).strip()
-    return text.strip()
+    """The first formula of a markdown cell ($$…$$, \\[…\\], \\(…\\) or $…$), or the whole cell.
+
+    Linear in the cell's length (see `grader.symbolic.formula`)."""
+    formula = first_formula(text)
+    return text.strip() if formula is None else formula
+
+
+def _too_long(name: str, chars: int, limit: int) -> Text:
+    return t("derivation.too_long", name=name, chars=chars, limit=limit)
 
 
 def _answer_text(value: Any, name: str) -> tuple[str | None, Text | None]:
@@ -112,11 +113,16 @@ def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook
         if value is None and text is None and problem is None:
             cell = notebook.tagged(task.target)
             if cell is not None and cell.kind == "markdown" and cell.answer:
-                if task.kind == "derivation":
+                if task.kind == "derivation" and len(cell.answer) > MAX_CELL_CHARS:
+                    problem = _too_long(task.target, len(cell.answer), MAX_CELL_CHARS)
+                elif task.kind == "derivation":
                     text, latex = latex_in_markdown(cell.answer), True
                 else:
                     text = cell.answer
                 value = text
+        if task.kind == "derivation" and isinstance(text, str) and len(text) > MAX_ANSWER_CHARS:
+            # Refused here, before the text crosses to the checker: the reader's caps are far smaller.
+            text, value, problem = None, None, _too_long(task.target, len(text), MAX_ANSWER_CHARS)
         found[task.id] = Answer(text, latex, None, problem, value)
     pending = [(task, found[task.id]) for task in tasks
                if task.kind == "derivation" and task.id in found and found[task.id].text is not None]

@@ -107,6 +107,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "`{name}` should hold your answer as a string or a sympy expression, but it is a {type}.",
         "es": "`{name}` debería contener tu respuesta como cadena o expresión de sympy, pero es un {type}.",
     },
+    "derivation.too_long": {
+        "en": "Your answer `{name}` is too long to be read ({chars} characters; at most {limit}): write only "
+              "the formula.",
+        "es": "Tu respuesta `{name}` es demasiado larga para leerla ({chars} caracteres; máximo {limit}): "
+              "escribe solo la fórmula.",
+    },
     "derivation.unchecked": {
         "en": "Your answer could not be checked (the checker failed); your instructor will review it.",
         "es": "No se pudo comprobar tu respuesta (falló el comprobador); tu profesor la revisará.",
