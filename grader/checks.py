@@ -89,7 +89,7 @@ def _shape_words(shape: tuple[int, ...]) -> Text:
     return Text("a single number", "un único número") if shape == () else Text(f"shape {shape}", f"forma {shape}")
 
 
-Distance = tuple[int, int, float]  # (structural differences, values out of tolerance, worst gap in tolerances)
+Distance = tuple[int, int, float]  # (structural differences, values out of tolerance, largest difference)
 
 
 def _add(a: Distance, b: Distance) -> Distance:
@@ -228,7 +228,7 @@ class Close(Check):
             return None
         # Each element is described against the alternative nearest to it, and the whole against
         # the alternative with the fewest values out of tolerance.
-        gaps = np.stack([_gaps(shaped, option, self.rtol, self.atol) for option in arrays])  # type: ignore[arg-type]
+        gaps = np.stack([_gaps(shaped, option) for option in arrays])  # type: ignore[arg-type]
         nearest = np.choose(np.argmin(gaps, axis=0), [np.asarray(a, dtype=np.float64) for a in arrays])
         found = self._mismatch(shaped, np.asarray(nearest), ok, path)
         order = sorted(range(len(options)), key=lambda i: (int((~masks[i]).sum()), float(gaps[i].max())))
@@ -286,8 +286,9 @@ class Close(Check):
             if not (self.size1 and arr.size == 1 and exp.size == 1):
                 return 1, 0, 0.0
             arr = arr.reshape(exp.shape)
-        gaps = _gaps(arr, exp, self.rtol, self.atol)
-        return 0, int((gaps > 1).sum()), float(gaps.max()) if gaps.size else 0.0
+        ok = _close_mask(arr, exp, self.rtol, self.atol)
+        gaps = _gaps(arr, exp)
+        return 0, int((~ok).sum()), float(gaps.max()) if gaps.size else 0.0
 
     def _mismatch(self, arr: np.ndarray, exp: np.ndarray, ok: np.ndarray, path: str) -> Failure:
         got_f = arr.astype(np.float64)
@@ -325,12 +326,12 @@ def _close_mask(arr: np.ndarray, exp: np.ndarray, rtol: float, atol: float) -> n
         return np.asarray(np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def _gaps(arr: np.ndarray, exp: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """Each element's difference in units of its tolerance (at most 1 passes; nan where a number is due: inf)."""
+def _gaps(arr: np.ndarray, exp: np.ndarray) -> np.ndarray:
+    """Each element's absolute difference (a nan or inf where a number is due: inf)."""
     a = arr.astype(np.float64)
     e = exp.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        gap = np.abs(a - e) / (atol + rtol * np.abs(e))
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(a - e)
     gap = np.where((a == e) | (np.isnan(a) & np.isnan(e)), 0.0, gap)
     return np.where(np.isnan(gap), np.inf, gap)
 

@@ -171,36 +171,50 @@ def _cases(seed: int, task: Task, test: Test) -> list[Case]:
 
 
 class _ThreadStdout(io.TextIOBase):
-    """sys.stdout while a reference runs with its printing captured: that thread's writes are kept,
-    every other thread's go where they went before."""
+    """sys.stdout while references run: what a thread running one prints is kept for it, every
+    other thread's writes go where they went before."""
 
-    def __init__(self, original: Any, owner: int) -> None:
-        self.original, self.owner, self.kept = original, owner, io.StringIO()
+    def __init__(self, original: Any) -> None:
+        self.original = original
+        self.kept: dict[int, io.StringIO] = {}
 
     def write(self, text: str) -> int:
-        if threading.get_ident() == self.owner:
-            return self.kept.write(text)
+        kept = self.kept.get(threading.get_ident())
+        if kept is not None:
+            return kept.write(text)
         return int(self.original.write(text) or 0)
 
     def flush(self) -> None:
-        if threading.get_ident() != self.owner:
+        if threading.get_ident() not in self.kept:
             self.original.flush()
 
 
 _CAPTURE_LOCK = threading.Lock()
+_capturing: list[_ThreadStdout] = []  # the router installed while any reference runs (at most one)
 
 
 def call_capturing(fn: Callable[..., Any], case: Case) -> tuple[Any, str]:
-    """`fn` on a case's arguments, and what it printed (a reference that prints its progress)."""
+    """`fn` on a case's arguments, and what it printed. References run in the grading process, often
+    several threads at once; one that prints its progress must not write into the grader's output."""
+    me = threading.get_ident()
     with _CAPTURE_LOCK:
-        original = sys.stdout
-        router = _ThreadStdout(original, threading.get_ident())
-        sys.stdout = router
-        try:
-            value = fn(*case.args, **case.kwargs)
-        finally:
-            sys.stdout = original
-    return value, router.kept.getvalue()
+        if not _capturing:
+            _capturing.append(_ThreadStdout(sys.stdout))
+            sys.stdout = _capturing[0]
+        router = _capturing[0]
+        outer = router.kept.get(me)  # a reference that calls another planned one
+        router.kept[me] = io.StringIO()
+    try:
+        value = fn(*case.args, **case.kwargs)
+    finally:
+        with _CAPTURE_LOCK:
+            text = router.kept.pop(me).getvalue()
+            if outer is not None:
+                router.kept[me] = outer
+            elif not router.kept:
+                sys.stdout = router.original
+                _capturing.clear()
+    return value, text
 
 
 def plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: ExpectedCache | None = None) -> PlannedTest:
@@ -225,23 +239,22 @@ def _plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Exp
         # Cases drawn for one student are not worth a cache key; fixed ones are planned once.
         value: Any = UNSET
         printed: str | None = None
-        if needs_printed:
+        if computes:
             value, printed = call_capturing(fn, case)  # type: ignore[arg-type]
-        elif computes:
-            value = fn(*case.args, **case.kwargs)  # type: ignore[misc]
         if case.expected is not UNSET:
             expected = to_plain(case.expected)
         else:
             expected = to_plain(value) if needs_expected else UNSET
         misconceptions = tuple(
             PlannedMisconception(m.id, m.hint, m.rtol, m.atol,
-                                 thunk=_once(lambda m=m, case=case: m.compute(*case.args, **case.kwargs)))
+                                 thunk=_once(lambda m=m, case=case: call_capturing(m.compute, case)[0]))
             for m in test.misconceptions)
         probe = Probe(id=f"{task.id}:{test.name}:{k}", kind=test.probe, name=task.target, args=tuple(case.args),
                       kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout,
                       capture=capture)
         call = case.call if case.call is not None else (task.target if test.probe == "variable" else None)
-        planned.append(PlannedCase(probe, expected, case.label, call, misconceptions, printed))
+        planned.append(PlannedCase(probe, expected, case.label, call, misconceptions,
+                                   printed if needs_printed else None))
     return PlannedTest(name=test.name, title=test.title, points=float(test.points), public=test.public,
                        visibility=test.shown, hint=test.hint, checks=test.checks, require=test.require,
                        cases=tuple(planned), source=test.script)
@@ -252,7 +265,7 @@ def plan_plots(exercise: Exercise, task: Task, cache: ExpectedCache) -> tuple[Pl
     for k, plot in enumerate(task.plots):
         fn = plot.reference or task.reference
         key = f"{exercise.id}@{exercise.version}/{task.id}/plot{k}"
-        reference = cache.get(key, lambda fn=fn, c=plot.case: fn(*c.args, **c.kwargs)) if fn is not None else None
+        reference = cache.get(key, lambda fn=fn, c=plot.case: call_capturing(fn, c)[0]) if fn is not None else None
         probe = Probe(id=f"{task.id}:plot:{k}", kind=plot.probe, name=task.target, args=tuple(plot.case.args),
                       kwargs=dict(plot.case.kwargs), source=plot.script, timeout=None)
         plots.append(PlannedPlot(plot.kind, plot.title, probe, reference, to_plain(dict(plot.extra))))
