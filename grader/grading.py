@@ -16,9 +16,11 @@ import numpy as np
 from .evaluate import Answer, NotebookFacts, cell_why, evaluate
 from .exercise import Exercise
 from .i18n import Text, t
+from .instructor import Attribution, Context, after_note, attribute, student_note
 from .notebook import StudentNotebook, defined_names
 from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
 from .results import CellIssue, SubmissionResult
+from .requirements import support_folder
 from .sandbox import Execution, Job, Sandbox
 from .sandbox.codec import Opaque
 from .symbolic.formula import MAX_ANSWER_CHARS, MAX_CELL_CHARS, first_formula
@@ -49,11 +51,19 @@ def prepare_cells(notebook: StudentNotebook) -> tuple[tuple[tuple[int, str], ...
     return tuple(cells), issues
 
 
-def _cell_issues(execution: Execution, limits_cell_seconds: float) -> list[CellIssue]:
+def _cell_issues(execution: Execution, limits_cell_seconds: float, attribution: Attribution) -> list[CellIssue]:
+    """What happened in each cell; errors that are not the student's (an instructor's cell meant to
+    raise, the grading environment) are said as such, or not at all."""
     issues = []
     for index in sorted(execution.cells):
         run = execution.cells[index]
-        if run.status == "error" and run.error is not None:
+        if index in attribution.expected:
+            continue
+        if index in attribution.environment:
+            issues.append(CellIssue(index + 1, "environment", student_note(attribution.environment[index])))
+        elif index in attribution.after:
+            issues.append(CellIssue(index + 1, "environment", after_note(attribution.after[index] + 1)))
+        elif run.status == "error" and run.error is not None:
             issues.append(CellIssue(index + 1, "error", t("cell.error", cell=index + 1, type=run.error.type,
                                                            message=run.error.message[:500]), run.error.traceback))
         elif run.status == "timeout":
@@ -149,7 +159,9 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     seed = student_seed(exercise.id, sub.student)
     probes = tuple(case.probe for task in tasks for test in task.tests for case in test.cases) + \
         tuple(plot.probe for task in tasks for plot in task.plots)
-    execution = sandbox.execute(Job(cells=cells, probes=probes, seed=seed, limits=exercise.limits, hide=hide))
+    files = support_folder(exercise.path)
+    execution = sandbox.execute(Job(cells=cells, probes=probes, seed=seed, limits=exercise.limits, hide=hide,
+                                    files=str(files) if files is not None else None, compat=tuple(exercise.compat)))
     sources = [src for _, src in cells]
     defined_in: dict[str, int] = {}
     for index, source in cells:
@@ -163,12 +175,15 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
                           {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use},
                           {task.id: typed_in(sources, task.target) for task in tasks if task.computed})
     task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
-    issues = _cell_issues(execution, exercise.limits.cell_seconds) + issues
+    attribution = attribute(cells, execution, Context.of(exercise, (task.target for task in tasks)))
+    # A magic skipped in a given cell is the instructor's line, not the student's to hear about.
+    issues = _cell_issues(execution, exercise.limits.cell_seconds, attribution) + \
+        [issue for issue in issues if issue.cell - 1 not in attribution.given]
     issues.sort(key=lambda issue: issue.cell)
     return SubmissionResult(
         student=sub.student, file=str(sub.path), exercise=exercise.id, exercise_version=exercise.version,
         status="graded", max_score=sum(task.max_score for task in task_results), tasks=task_results, cell_issues=tuple(issues),
-        stdout=execution.stdout.text, content_hash=notebook.content_hash,
+        stdout=execution.stdout.text, content_hash=notebook.content_hash, environment=attribution.issues,
         timings={"wall": round(time.perf_counter() - started, 4), "sandbox": round(execution.wall, 4),
                  "student": round(execution.student_seconds, 4), "attempts": execution.attempts},
         meta=dict(sub.meta, isolation=execution.level, notes=list(execution.notes)) if execution.notes

@@ -137,6 +137,33 @@ class CellIssue:
 
 
 @dataclass(frozen=True)
+@dataclass(frozen=True)
+class EnvironmentIssue:
+    """A problem of the grading environment met while running a notebook (a helper module or data
+    file that is not there, a package not installed, an instructor's cell that fails by itself):
+    reported to the instructor, never counted as the student's mistake."""
+
+    cell: int  # 1-based
+    problem: str  # "module" | "file" | "numpy1" | "cell"
+    name: str  # the module, the file, the numpy alias, or the error type
+    message: Text  # what happened, as an instructor and a student both read it
+    fix: Text  # what the instructor can do about it
+    given: bool = True  # the cell came from the instructor (else: the student's cell met it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "problem": self.problem, "name": self.name, "message": _json(self.message),
+                "fix": _json(self.fix), "given": self.given}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EnvironmentIssue:
+        return cls(int(data["cell"]), str(data["problem"]), str(data["name"]), Text.of(data.get("message")),
+                   Text.of(data.get("fix")), bool(data.get("given", True)))
+
+    def export(self, lang: str) -> dict[str, Any]:
+        return {"cell": self.cell, "problem": self.problem, "name": self.name, "message": self.message(lang),
+                "fix": self.fix(lang), "given": self.given}
+
+
 class SubmissionResult:
     student: str
     file: str
@@ -152,6 +179,7 @@ class SubmissionResult:
     timings: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # LMS identity, late flags, sandbox level
 
+    environment: tuple[EnvironmentIssue, ...] = ()  # the instructor's to fix; not the student's mistakes
     @property
     def score(self) -> float:
         return 0.0 if self.status == "error" else float(sum(t.score for t in self.tasks))
@@ -174,6 +202,7 @@ class SubmissionResult:
             "cell_issues": [c.to_dict() for c in self.cell_issues], "stdout": self.stdout,
             "content_hash": self.content_hash, "timings": self.timings, "meta": self.meta,
         }
+            "environment": [e.to_dict() for e in self.environment],
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
@@ -186,6 +215,7 @@ class SubmissionResult:
             timings=dict(data.get("timings", {})), meta=dict(data.get("meta", {})),
         )
 
+            environment=tuple(EnvironmentIssue.from_dict(e) for e in data.get("environment", [])),
     def export(self, lang: str) -> dict[str, Any]:
         data: dict[str, Any] = {
             "student": self.student, "file": self.file, "exercise": self.exercise,
@@ -201,6 +231,8 @@ class SubmissionResult:
                                    "traceback": first.traceback}
         data["content_hash"] = self.content_hash
         data["timings"] = self.timings
+        if self.environment:
+            data["environment"] = [e.export(lang) for e in self.environment]
         if self.meta:
             data["meta"] = self.meta
         return data

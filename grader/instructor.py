@@ -1,0 +1,407 @@
+"""Whose is an error: the student's, or the grading environment's.
+
+A student's notebook starts as the instructor's: imports, helper modules, data loading, cells
+that call the student's functions, a demo meant to raise. When one of those cells fails by
+itself (a helper module or data file that is not there, a package not installed, numpy 1 code
+under numpy 2), the problem is the environment's: the instructor hears of it once, on the class
+page, and the student's report says it was not their mistake. Everything else stays the
+student's, exactly as before.
+
+Who wrote a cell is decided by its code alone: a cell is the instructor's when its code (comments
+and layout aside) is that of a cell of the exercise's `solution.ipynb` outside the solution
+regions. Cell ids and tags in a student's file are not evidence: copying a cell copies its id,
+and anyone can type a tag. So a student who edits a given cell owns it and its errors; a student
+who pastes an instructor's id or a `raises-exception` tag onto their own code owns that code's
+errors too. Only the exercise's own `raises-exception` tag lets a given cell raise unreported.
+
+An error the environment causes in the student's own cell (importing a module the exercise
+requires or ships, opening a file it ships, or a name that cell could not get because a given
+cell failed first) is the environment's as well. Errors are read from the sandbox's plain
+results (type, message, traceback); a student who fakes one only hides it from their own
+report's "what to fix first", which never carried points, and shows up on the class page by name.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .exercise import Exercise
+from .i18n import Text
+from .requirements import (
+    DISTRIBUTIONS,
+    SupportFiles,
+    install_command,
+    installed,
+    support_files,
+)
+from .results import EnvironmentIssue
+from .sandbox import ErrorInfo, Execution
+from .sandbox.magics import neutralise
+
+RAISES = "raises-exception"
+_SOLUTION = re.compile(r"^\s*#+\s*BEGIN SOLUTION\s*$", re.MULTILINE)
+_END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
+_NO_MODULE = re.compile(r"No module named '([^']+)'")
+_FILE = (re.compile(r"No such file or directory: '([^']+)'"), re.compile(r"\bname = '([^']+)'"),
+         re.compile(r"\[Errno 2\][^']*'([^']+)'"))
+_NUMPY_ALIAS = (re.compile(r"module 'numpy' has no attribute '(\w+)'"),
+                re.compile(r"`np\.(\w+)` was removed in the NumPy 2\.0 release"))
+_NAME_ERROR = re.compile(r"name '(\w+)' is not defined")
+_CELL_FRAME = re.compile(r'File "<cell (\d+)>"')
+
+
+def cell_key(source: str) -> str:
+    """The code of a cell with comments and layout left out: its syntax tree when it parses."""
+    try:
+        text = ast.dump(ast.parse(source), annotate_fields=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        text = "\n".join(line.rstrip() for line in source.splitlines() if line.strip())
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def bound_names(source: str) -> set[str]:
+    """Names a cell binds at its top level (definitions, assignments, imports, loop targets)."""
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+        else:
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    names.add(sub.id)
+    return names
+
+
+def loaded_names(source: str) -> set[str]:
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _imports(source: str) -> set[str]:
+    tree = _parse(source)
+    found: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _strings(source: str) -> set[str]:
+    tree = _parse(source)
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and 0 < len(n.value) < 300} if tree is not None else set()
+
+
+@dataclass(frozen=True)
+class Template:
+    """The instructor's code cells of an exercise, as a student's notebook holds them unedited."""
+
+    given: frozenset[str] = frozenset()  # cell_key of every given code cell
+    may_raise: frozenset[str] = frozenset()  # those tagged raises-exception
+    defines: frozenset[str] = frozenset()  # names the given cells bind
+    imports: frozenset[str] = frozenset()  # top-level modules the given cells import
+    strings: frozenset[str] = frozenset()  # string constants of the given cells (the paths they open)
+    student_names: frozenset[str] = frozenset()  # names the solution regions bind: what students write
+
+
+def _source(cell: dict[str, object]) -> str:
+    src = cell.get("source", "")
+    return "".join(s for s in src if isinstance(s, str)) if isinstance(src, list) else str(src)
+
+
+def template_from(notebook: dict[str, object]) -> Template:
+    """The given cells of an exercise's solution notebook: every code cell without a solution
+    region (`# BEGIN SOLUTION`) and not tagged `solution`."""
+    given, may_raise, defines, imports, strings, student = set(), set(), set(), set(), set(), set()
+    cells = notebook.get("cells")
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        tags = metadata.get("tags") if isinstance(metadata.get("tags"), list) else []  # type: ignore[union-attr]
+        source = neutralise(_source(cell)).source
+        if "solution" in tags:
+            student |= bound_names(source)
+            continue
+        if _SOLUTION.search(source):
+            student |= _solved_names(source)
+            continue
+        key = cell_key(source)
+        given.add(key)
+        if RAISES in tags:
+            may_raise.add(key)
+        defines |= bound_names(source)
+        imports |= _imports(source)
+        strings |= _strings(source)
+    return Template(frozenset(given), frozenset(may_raise), frozenset(defines), frozenset(imports),
+                    frozenset(strings), frozenset(student - defines))
+
+
+def _solved_names(source: str) -> set[str]:
+    """Names bound by the top-level statements of a cell that hold a solution region."""
+    lines = source.split("\n")
+    regions, start = [], None
+    for number, line in enumerate(lines, 1):
+        if start is None and _SOLUTION.match(line):
+            start = number
+        elif start is not None and _END.match(line):
+            regions.append((start, number))
+            start = None
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        end = node.end_lineno or node.lineno
+        if any(node.lineno <= last and first <= end for first, last in regions):
+            names |= bound_names(ast.unparse(node))
+    return names
+
+
+def template_for(exercise: Exercise) -> Template:
+    """The exercise's template, read from its solution.ipynb (none: every cell is the student's)."""
+    path = Path(exercise.path) / "solution.ipynb" if exercise.path else None
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        stat = None
+    if path is None or stat is None:
+        return Template()
+    return _template(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _template(path: Path, mtime: int, size: int) -> Template:
+    try:
+        return template_from(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, RecursionError):
+        return Template()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What attribution knows of the exercise."""
+
+    template: Template
+    support: SupportFiles
+    requires: frozenset[str]  # top-level names of the modules the exercise requires
+    targets: frozenset[str]  # names the tasks probe
+    compat: tuple[str, ...] = ()
+    folder: str = ""  # the exercise's folder, to name where support files go
+
+    @classmethod
+    def of(cls, exercise: Exercise, targets: Iterable[str]) -> Context:
+        return cls(template_for(exercise), support_files(exercise.path),
+                   frozenset(m.split(".")[0] for m in exercise.requires), frozenset(t for t in targets if t),
+                   tuple(exercise.compat), exercise.path)
+
+
+@dataclass
+class Attribution:
+    """Which failed cells are not the student's mistakes. Cells absent here keep their errors."""
+
+    given: set[int] = field(default_factory=set)  # cell indices of the instructor's cells, unedited
+    expected: set[int] = field(default_factory=set)  # cell indices: errors meant to happen
+    environment: dict[int, EnvironmentIssue] = field(default_factory=dict)  # cell index -> the problem
+    after: dict[int, int] = field(default_factory=dict)  # cell index -> the failed cell it could not do without
+
+    @property
+    def issues(self) -> tuple[EnvironmentIssue, ...]:
+        return tuple(self.environment[i] for i in sorted(self.environment))
+
+
+def attribute(cells: Iterable[tuple[int, str]], execution: Execution, context: Context) -> Attribution:
+    """Go through the failed cells in order and tell whose each error is."""
+    sources = dict(cells)
+    given = {i for i, src in sources.items() if cell_key(src) in context.template.given}
+    bound = {i: bound_names(src) for i, src in sources.items()}
+    mine = set().union(*(bound[i] for i in sources if i not in given)) - context.template.defines
+    student_names = context.template.student_names | context.targets | mine
+    everywhere = set().union(*bound.values())
+    provided = context.template.defines | context.support.names
+    found = Attribution(given=given)
+    failed: list[int] = []  # cells whose error is the environment's, so far
+    for index in sorted(execution.cells):
+        run = execution.cells[index]
+        if run.status != "error" or run.error is None or index not in sources:
+            continue
+        source = sources[index]
+        is_given = index in given
+        if is_given and cell_key(source) in context.template.may_raise:
+            found.expected.add(index)
+            continue
+        problem = _module(run.error, is_given, context, index) or _file(run.error, is_given, context, index) \
+            or (_numpy(run.error, context, index) if is_given else None)
+        if problem is not None:
+            found.environment[index] = problem
+            failed.append(index)
+            continue
+        root = _follows(run.error, failed, sources, provided, everywhere, student_names)
+        if root is not None:
+            found.after[index] = root
+            continue
+        if is_given and _by_itself(run.error, source, given, student_names):
+            found.environment[index] = EnvironmentIssue(
+                index + 1, "cell", run.error.type,
+                Text(f"the given cell {index + 1} raised {run.error.type}: {_short(run.error.message)}",
+                     f"la celda dada {index + 1} lanzó {run.error.type}: {_short(run.error.message)}"),
+                Text("It fails without any student code involved: run it in the grading environment, or tag it "
+                     f"`{RAISES}` in solution.ipynb if it is meant to raise.",
+                     "Falla sin que intervenga código del estudiante: ejecútala en el entorno de corrección, o "
+                     f"etiquétala `{RAISES}` en solution.ipynb si debe lanzar una excepción."))
+            failed.append(index)
+    return found
+
+
+def _short(message: str, limit: int = 160) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def _module(error: ErrorInfo, given: bool, context: Context, index: int) -> EnvironmentIssue | None:
+    if error.type not in ("ModuleNotFoundError", "ImportError"):
+        return None
+    match = _NO_MODULE.search(error.message)
+    if match is None:
+        return None
+    module = match.group(1)
+    top = module.split(".")[0]
+    here = installed(module)
+    if not (given or here or top in context.requires or top in context.support.modules
+            or top in context.template.imports):
+        return None  # the student's own import of something the course never offered
+    if top in context.support.modules or here:
+        what = Text(f"the module `{module}` is installed where grading runs but could not be imported in the notebook",
+                    f"el módulo `{module}` está instalado donde se corrige pero no se pudo importar en el cuaderno")
+        if top in context.support.modules:
+            what = Text(f"the helper module `{module}` is in the exercise's files/ folder but could not be imported",
+                        f"el módulo auxiliar `{module}` está en la carpeta files/ del ejercicio pero no se pudo importar")
+        fix = Text("The notebook does not see what this environment has: `grader doctor` shows what it can reach.",
+                   "El cuaderno no ve lo que este entorno tiene: `grader doctor` muestra a qué llega.")
+    elif top in context.requires or top in DISTRIBUTIONS or module in DISTRIBUTIONS:
+        what = Text(f"the package `{module}` is not installed", f"el paquete `{module}` no está instalado")
+        fix = Text(f"Install it: {install_command([module])}", f"Instálalo: {install_command([module])}")
+    else:
+        where = str(Path(context.folder or "<exercise>") / "files" / f"{top}.py")
+        what = Text(f"the helper module `{module}` was not found", f"no se encontró el módulo auxiliar `{module}`")
+        fix = Text(f"Put {top}.py in the exercise's files/ folder ({where}); if it is a package, install it: "
+                   f"{install_command([module])}",
+                   f"Pon {top}.py en la carpeta files/ del ejercicio ({where}); si es un paquete, instálalo: "
+                   f"{install_command([module])}")
+    return EnvironmentIssue(index + 1, "module", module, what, fix, given)
+
+
+def _file(error: ErrorInfo, given: bool, context: Context, index: int) -> EnvironmentIssue | None:
+    if error.type not in ("FileNotFoundError", "OSError"):
+        return None
+    path = next((m.group(1) for pattern in _FILE for m in [pattern.search(error.message)] if m), None)
+    if path is None:
+        return None
+    relative = path.removeprefix("./")
+    shipped = relative in context.support.paths
+    expected = shipped or relative in context.template.strings or relative in context.support.strings
+    if not (given or expected):
+        return None  # a path of the student's own making
+    if shipped:
+        what = Text(f"the data file `{relative}` is in the exercise's files/ folder but the notebook could not open it",
+                    f"el archivo de datos `{relative}` está en la carpeta files/ del ejercicio pero el cuaderno "
+                    "no pudo abrirlo")
+        fix = Text("The notebook does not see the exercise's files/ folder: `grader doctor` shows what it can reach.",
+                   "El cuaderno no ve la carpeta files/ del ejercicio: `grader doctor` muestra a qué llega.")
+    else:
+        where = str(Path(context.folder or "<exercise>") / "files" / relative)
+        what = Text(f"the data file `{relative}` was not found", f"no se encontró el archivo de datos `{relative}`")
+        fix = Text(f"Put it in the exercise's files/ folder, at {where}: the notebook finds it in its working folder.",
+                   f"Ponlo en la carpeta files/ del ejercicio, en {where}: el cuaderno lo encuentra en su carpeta "
+                   "de trabajo.")
+    return EnvironmentIssue(index + 1, "file", relative, what, fix, given)
+
+
+def _numpy(error: ErrorInfo, context: Context, index: int) -> EnvironmentIssue | None:
+    if error.type != "AttributeError":
+        return None
+    alias = next((m.group(1) for pattern in _NUMPY_ALIAS for m in [pattern.search(error.message)] if m), None)
+    if alias is None:
+        return None
+    what = Text(f"numpy 2 no longer has `np.{alias}`, which this given cell uses",
+                f"numpy 2 ya no tiene `np.{alias}`, que usa esta celda dada")
+    if "numpy1" in context.compat:
+        fix = Text("The exercise asks for numpy 1's aliases, yet this one was missing: `grader doctor` shows the "
+                   "environment.", "El ejercicio pide los alias de numpy 1 y aun así faltó este: `grader doctor` "
+                   "muestra el entorno.")
+    else:
+        fix = Text('Add compat=("numpy1",) to the Exercise in exercise.py: the notebook then finds numpy 1\'s aliases.',
+                   'Añade compat=("numpy1",) al Exercise de exercise.py: el cuaderno encontrará los alias de numpy 1.')
+    return EnvironmentIssue(index + 1, "numpy1", f"np.{alias}", what, fix, True)
+
+
+def _follows(error: ErrorInfo, failed: list[int], sources: dict[int, str], provided: frozenset[str],
+             bound: set[str], student_names: frozenset[str]) -> int | None:
+    """The environment failure a NameError comes from: the last failed cell that would have bound
+    the name; else the last failure, when the name is one a given cell or helper module provides,
+    or one no cell binds (it was to come from a `from … import *` that failed)."""
+    if error.type != "NameError" or not failed:
+        return None
+    match = _NAME_ERROR.search(error.message)
+    if match is None:
+        return None
+    name = match.group(1)
+    for index in reversed(failed):
+        if name in bound_names(sources[index]):
+            return index
+    if name not in student_names and (name in provided or name not in bound):
+        return failed[-1]
+    return None
+
+
+def _by_itself(error: ErrorInfo, source: str, given: set[int], student_names: set[str] | frozenset[str]) -> bool:
+    """Whether a given cell failed with no student code involved: no frame of the student's cells
+    in its traceback, no name the student defines in it, and no student name missing."""
+    for match in _CELL_FRAME.finditer(error.traceback):
+        if int(match.group(1)) - 1 not in given:
+            return False
+    if error.type == "NameError":
+        match = _NAME_ERROR.search(error.message)
+        if match is not None and match.group(1) in student_names:
+            return False
+    return not (loaded_names(source) & student_names)
+
+
+def student_note(issue: EnvironmentIssue) -> Text:
+    """What the student's report says of an environment problem met in one of their cells."""
+    who = Text("This cell, given by your instructor, could not run where notebooks are graded: ",
+               "Esta celda, que te dio tu profesor, no pudo ejecutarse donde se corrigen los cuadernos: ") \
+        if issue.given else Text("This cell could not run where notebooks are graded: ",
+                                 "Esta celda no pudo ejecutarse donde se corrigen los cuadernos: ")
+    return who + issue.message + Text(". This is not a mistake of yours; your instructor has been told.",
+                                      ". No es un error tuyo; tu profesor ya lo sabe.")
+
+
+def after_note(cell: int) -> Text:
+    return Text(f"This cell could not run because cell {cell} could not, where notebooks are graded. This is not "
+                "a mistake of yours; your instructor has been told.",
+                f"Esta celda no pudo ejecutarse porque la celda {cell} no pudo, donde se corrigen los cuadernos. "
+                "No es un error tuyo; tu profesor ya lo sabe.")
