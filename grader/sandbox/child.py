@@ -18,7 +18,8 @@ import time
 import traceback
 from typing import Any, NoReturn
 
-from . import codec, isolation
+from . import codec, compat, isolation, seccomp
+from .forbid import Forbidden
 from .limits import Limits
 from .protocol import Frame, encode_frame, read_frame
 
@@ -112,63 +113,6 @@ def _prepare_builtins() -> None:
     builtins.get_ipython = lambda: _NoIPython()  # type: ignore[attr-defined]
 
 
-class _Forbidden:
-    """Wraps forbidden library functions to record their use during the probe that forbids them."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
-        self.active: frozenset[str] = frozenset()
-        self.used: set[str] = set()
-        self.originals: dict[int, str] = {}
-        self.wrappers: dict[str, Any] = {}
-
-    def install(self) -> None:
-        for dotted in self.names:
-            if dotted in self.wrappers:
-                continue
-            owner, attr = self._resolve(dotted)
-            if owner is None:
-                continue
-            original = getattr(owner, attr)
-            wrapper = self._wrap(dotted, original)
-            try:
-                setattr(owner, attr, wrapper)
-            except (AttributeError, TypeError):
-                continue
-            self.originals[id(original)] = dotted
-            self.wrappers[dotted] = wrapper
-
-    def rebind(self, namespace: dict[str, Any]) -> None:
-        """Names the student imported directly (`from scipy.special import expit`)."""
-        for key, value in list(namespace.items()):
-            dotted = self.originals.get(id(value))
-            if dotted is not None:
-                namespace[key] = self.wrappers[dotted]
-
-    def _resolve(self, dotted: str) -> tuple[Any, str]:
-        parts = dotted.split(".")
-        obj: Any = sys.modules.get(parts[0])
-        for i, part in enumerate(parts[1:-1], start=1):
-            if obj is None:
-                return None, ""
-            obj = getattr(obj, part, None) or sys.modules.get(".".join(parts[: i + 1]))
-        if obj is None or not hasattr(obj, parts[-1]):
-            return None, ""
-        return obj, parts[-1]
-
-    def _wrap(self, dotted: str, original: Any) -> Any:
-        recorder = self
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if dotted in recorder.active:
-                recorder.used.add(dotted)
-            return original(*args, **kwargs)
-
-        wrapper.__name__ = getattr(original, "__name__", dotted.rsplit(".", 1)[-1])
-        wrapper.__doc__ = getattr(original, "__doc__", None)
-        return wrapper
-
-
 def _run_cells(channel: _Channel, cells: list[dict[str, Any]], namespace: dict[str, Any], limits: Limits) -> None:
     for cell in cells:
         index = cell["index"]
@@ -218,33 +162,66 @@ def _call_probe(probe: dict[str, Any], namespace: dict[str, Any], args: Any, kwa
     return "ok", target(*args, **kwargs)
 
 
-def _run_probes(channel: _Channel, probes: list[dict[str, Any]], blobs: list[bytes], namespace: dict[str, Any],
-                limits: Limits, forbidden: _Forbidden) -> None:
-    for probe in probes:
-        if probe.get("skip"):
-            continue
-        channel.send({"event": "probe_start", "id": probe["id"]})
-        started = _monotonic()
-        status, value, error = "error", None, None
-        forbidden.active = frozenset(probe.get("forbid", ()))
-        forbidden.used = set()
+def _run_probe(channel: _Channel, probe: dict[str, Any], blobs: list[bytes], namespace: dict[str, Any],
+               limits: Limits, forbidden: Forbidden) -> None:
+    started = _monotonic()
+    status, value, error = "error", None, None
+    forbidden.active = frozenset(probe.get("forbid", ()))
+    forbidden.used = set()
+    printed = _Printed() if probe.get("capture") else None
+    try:
+        _arm(probe.get("timeout") or limits.probe_seconds)
         try:
-            _arm(probe.get("timeout") or limits.probe_seconds)
-            try:
-                args = _decode_value(probe.get("args", {"$tuple": []}), blobs)
-                kwargs = _decode_value(probe.get("kwargs", {"$dict": []}), blobs)
+            args = _decode_value(probe.get("args", {"$tuple": []}), blobs)
+            kwargs = _decode_value(probe.get("kwargs", {"$dict": []}), blobs)
+            with forbidden.recording():
+                if printed is not None:
+                    printed.start()
                 status, result = _call_probe(probe, namespace, args, kwargs)
-                value = _encode_value(result)
-            finally:
-                _disarm()
-        except _Timeout:
-            status = "timeout"
-        except BaseException as exc:
-            status, error = "error", _error(exc)
-        forbidden.active = frozenset()
-        tree, value_blobs = value if value is not None else (None, [])
-        channel.send({"event": "probe_end", "id": probe["id"], "status": status, "value": tree, "error": error,
-                      "seconds": _monotonic() - started, "forbidden_used": sorted(forbidden.used)}, value_blobs)
+            value = _encode_value(result)
+        finally:
+            _disarm()
+    except _Timeout:
+        status = "timeout"
+    except BaseException as exc:
+        status, error = "error", _error(exc)
+    text = printed.stop() if printed is not None else ""
+    forbidden.active = frozenset()
+    tree, value_blobs = value if value is not None else (None, [])
+    channel.send({"event": "probe_end", "id": probe.get("id"), "status": status, "value": tree, "error": error,
+                  "seconds": _monotonic() - started, "forbidden_used": sorted(forbidden.used), "printed": text},
+                 value_blobs)
+
+
+class _Printed:
+    """What the code prints (stdout) during one probe, kept in memory and read back capped."""
+
+    LIMIT = 64 * 1024
+
+    def __init__(self) -> None:
+        self.fd = -1
+
+    def start(self) -> None:
+        self.fd = os.memfd_create("printed", os.MFD_CLOEXEC)
+        os.dup2(self.fd, 1)
+
+    def stop(self) -> str:
+        if self.fd < 0:
+            return ""
+        try:
+            sys.stdout.flush()
+        except BaseException:
+            pass
+        try:
+            os.lseek(self.fd, 0, os.SEEK_SET)
+            data = os.read(self.fd, self.LIMIT)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.close(null)
+            os.close(self.fd)
+        except OSError:
+            data = b""
+        return data.decode("utf-8", "replace")
 
 
 def _close_all_but(keep: set[int]) -> None:
@@ -259,13 +236,12 @@ def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isola
         setup: Limits, pid_one: bool = False) -> NoReturn:
     """Entry point in the freshly forked child. Never returns.
 
-    The child isolates itself first (namespaces, masks, its own uid, scrubbed interpreter: none
-    of it depends on the job, `setup` only sizes /tmp), then waits for the job on `job_fd`. So a
-    worker can fork the next child while the current one runs, and hand it the job ready made.
+    The child isolates itself first (namespaces, its own root, its own uid, scrubbed interpreter,
+    seccomp filter: none of it depends on the job, `setup` only sizes /tmp), then waits for the
+    notebook on `job_fd`. So a supervisor can fork the child before it reads the job at all.
 
-    With `pid_one`, the worker forked us as process 1 of a new PID namespace and we run the
-    notebook ourselves; otherwise, with a new namespace made here, the notebook runs in a
-    grandchild (`enter_pid_namespace`).
+    With `pid_one`, the supervisor forked us as process 1 of a new PID namespace; otherwise the
+    namespaces are made here and we continue in process 1 of a new one, a relay left outside.
     """
     channel = _Channel(result_fd)
     try:
@@ -277,37 +253,38 @@ def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isola
         _close_all_but({result_fd, job_fd})
         isolation.die_with_parent()
         isolation.first_to_go()
-        if pid_one:
-            isolation.apply_namespaces(plan, setup, pid_namespace=False)
-            isolation.mount_proc()
-        elif isolation.apply_namespaces(plan, setup):
-            isolation.enter_pid_namespace()
-            channel.owner = _getpid()  # the notebook runs in a grandchild, inside the namespace
+        base = isolation.processes_now(plan.level)
+        isolation.apply_namespaces(plan, setup, pid_one)
+        channel.owner = _getpid()  # after a fork into a new PID namespace, the notebook is us
         isolation.drop_privileges(plan)
         isolation.finish_privileges()
+        if plan.seccomp is not None:
+            seccomp.load(plan.seccomp)
         isolation.scrub_process(plan)
+        isolation.link_files(plan)
         signal.signal(signal.SIGALRM, _on_alarm)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file over its size cap fails to grow; no kill
         _prepare_builtins()
     except BaseException as exc:
         channel.send({"event": "setup_failed", "error": _error(exc)})
         _exit(72)
     try:
         job = read_frame(job_fd)
-        os.close(job_fd)
     except BaseException:
         _exit(73)  # the worker went away, or gave this child up
-    _execute(job, channel, plan)
+    _execute(job, job_fd, channel, plan, base)
 
 
-def _execute(job: Frame, channel: _Channel, plan: isolation.Plan) -> NoReturn:
+def _execute(job: Frame, job_fd: int, channel: _Channel, plan: isolation.Plan, base: int) -> NoReturn:
     try:
         header = job.header
         limits = Limits.from_json(header["limits"])
-        isolation.apply_rlimits(limits, plan.level)
-        forbidden = _Forbidden({name for p in header["probes"] for name in p.get("forbid", ())})
+        isolation.apply_rlimits(limits, plan.level, base)
+        forbidden = Forbidden({str(name) for name in header.get("forbid", ())})
         forbidden.install()
+        compat.apply(tuple(header.get("compat", ())))
         isolation.install_audit_hook(plan)
         _seed(int(header["seed"]))
         sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
@@ -318,14 +295,16 @@ def _execute(job: Frame, channel: _Channel, plan: isolation.Plan) -> NoReturn:
         _exit(72)
 
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-    _run_cells(channel, header["cells"], namespace, limits)
+    cells = header.get("cells", [])
+    del job, header  # only the cells stay, in the namespace's code
+    _run_cells(channel, cells, namespace, limits)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except BaseException:
         pass
-    channel.send({"event": "cells_done"})
-    # What the student's functions print while probed stays private: it could echo hidden inputs.
+    # What the student's functions print while probed stays private unless a probe keeps it: it
+    # could echo hidden inputs.
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
@@ -334,6 +313,16 @@ def _execute(job: Frame, channel: _Channel, plan: isolation.Plan) -> NoReturn:
         pass
     forbidden.install()
     forbidden.rebind(namespace)
-    _run_probes(channel, header["probes"], job.blobs, namespace, limits, forbidden)
+    channel.send({"event": "cells_done"})
+    # Each probe arrives only when its turn comes: its inputs and nothing of the others.
+    while True:
+        try:
+            frame = read_frame(job_fd)
+        except BaseException:
+            _exit(73)
+        if frame.header.get("cmd") != "probe":
+            break
+        _run_probe(channel, frame.header["probe"], frame.blobs, namespace, limits, forbidden)
+        del frame
     channel.send({"event": "done"})
     _exit(0)

@@ -2,20 +2,22 @@
 
 Three levels, chosen by what the platform permits (`detect()` tries them in a throwaway child):
 
-- "full" (root): new mount, network, IPC, UTS and PID namespaces; a private tmpfs on /tmp (the
-  child's working directory lives there) and a /proc that shows only the child's processes; the
-  grader's code, the exercises, the submissions, the output folder, home directories and every
-  top-level folder that is not part of the system (/work, /srv, /run, /var, …) masked by empty
-  read-only tmpfs mounts; then the child drops to an unprivileged uid of its own (one per
-  worker), so it cannot signal the grader or touch its files and RLIMIT_NPROC really bounds its
-  processes. When the first process of the PID namespace ends, the kernel kills every process
-  left in it: nothing the student started outlives the notebook, or a killed grader.
-- "userns" (unprivileged user namespaces): the same namespaces and masks, without the uid drop.
-- "basic": rlimits, a scrubbed environment and a Python audit hook only (documented as weaker:
-  native code can bypass an audit hook).
+- "full" (root): new mount, network, IPC, UTS and PID namespaces; a root file system built from
+  nothing (mounts.py): the operating system, the interpreter and its packages, read-only, a
+  private /tmp holding the working directory, a /proc of the child's own processes, and nothing
+  else of the host; then the child drops to an unprivileged uid of its own (one per worker), so
+  it cannot signal the grader or touch its files and RLIMIT_NPROC really bounds its processes.
+  When the first process of the PID namespace ends, the kernel kills every process left in it.
+- "userns" (unprivileged user namespaces): the same namespaces and the same read-only root; the
+  child keeps the grader's user id outside its namespace and gives up every capability inside it.
+- "basic": rlimits, a scrubbed environment and a Python audit hook only. Native code can bypass an
+  audit hook and everything the grader's user may write is writable: `grade` refuses untrusted
+  notebooks at this level unless told to accept the risk.
 
-All levels add the rlimits and the audit hook (network, process spawning, writes outside the
-working directory, reads of masked paths, imports of the grader's own packages).
+All levels add the rlimits, a seccomp filter (syscalls whose effects outlive the process or reach
+past the namespaces: kernel keyrings, mounts, new namespaces, BPF, io_uring …) and the audit hook
+(network, process spawning, writes outside the working directory, imports of the grader's own
+packages).
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ import ctypes.util
 import os
 import resource
 import signal
-import stat
 import sys
-import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
+from . import mounts
 from .limits import Limits
 
 CLONE_NEWNS = 0x00020000
@@ -39,15 +40,12 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_NOEXEC = 8
-MS_BIND = 4096
-MS_REC = 16384
-MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # The first uid handed to sandboxed children; the worker with pid p gives its children
 # SANDBOX_UID_BASE + p.
@@ -77,11 +75,6 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
-    _check(_lib().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
-
-
 def _unshare(flags: int) -> None:
     _check(_lib().unshare(ctypes.c_int(flags)), "unshare")
 
@@ -97,9 +90,11 @@ class Plan:
 
     level: str  # "full" | "userns" | "basic"
     hide: tuple[str, ...]
-    keep: tuple[str, ...]  # paths the child needs (interpreter, site-packages): never masked
+    keep: tuple[str, ...]  # paths the child needs (interpreter, site-packages), shown read-only
     uid: int | None
     workdir: str  # where the child works ("/tmp/work" under a private tmpfs, else a fresh mkdtemp)
+    files: tuple[tuple[str, str], ...] = ()  # (host path, name): support files in the working directory
+    seccomp: bytes | None = None  # the filter program to load before student code
 
 
 def _is_ancestor(path: str, other: str) -> bool:
@@ -115,168 +110,85 @@ def is_hidden(path: str, hidden: tuple[str, ...], keep: tuple[str, ...]) -> bool
     return False
 
 
-def _masks(path: str, keep: tuple[str, ...], budget: list[int]) -> list[tuple[str, bool]]:
-    """Mount points that hide `path` without hiding anything in `keep`: (target, is_dir)."""
-    # A keep path itself is never masked; a path inside one (site-packages/grader) is.
-    if budget[0] <= 0 or not os.path.lexists(path) or path in keep:
-        return []
-    if not os.path.isdir(path) or os.path.islink(path):
-        budget[0] -= 1
-        return [(path, False)]
-    if not any(_is_ancestor(path, k) for k in keep):
-        budget[0] -= 1
-        return [(path, True)]
-    out: list[tuple[str, bool]] = []
-    try:
-        entries = sorted(os.listdir(path))
-    except OSError:
-        return out
-    for name in entries:
-        out += _masks(os.path.join(path, name), keep, budget)
-    return out
+def layout(plan: Plan, tmpfs_bytes: int, fresh_proc: bool) -> mounts.Layout:
+    """The child's root: kept paths read-only, hidden paths inside them masked."""
+    keep = mounts.minimal(plan.keep)
+    inside = tuple(h for h in (os.path.realpath(p) for p in plan.hide)
+                   if any(_is_ancestor(k, h) and k != h for k in keep))
+    return mounts.Layout(keep=tuple(keep), mask=inside, workdir=plan.workdir, files=plan.files,
+                         tmpfs_bytes=tmpfs_bytes, fresh_proc=fresh_proc, owner=plan.uid)
 
 
-def apply_namespaces(plan: Plan, limits: Limits, pid_namespace: bool = True) -> bool:
-    """Enter namespaces and mount the private /tmp and the masks (still privileged).
+def apply_namespaces(plan: Plan, limits: Limits, pid_one: bool) -> None:
+    """Enter namespaces and build the child's root (still privileged inside them).
 
-    With `pid_namespace`, also try a new PID namespace for the children and return whether it
-    was made: the caller must then `enter_pid_namespace()`.
+    `pid_one`: the worker made us process 1 of a new PID namespace. Otherwise a new PID namespace
+    is made here when the platform allows one, and this call returns in its process 1 (with a
+    relay left outside that ends as it ends): a /proc of our own must be mounted from inside.
     """
     if plan.level == "basic":
-        return False
+        return
     real_uid, real_gid = os.getuid(), os.getgid()
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if plan.level == "userns":
         flags |= CLONE_NEWUSER
-    try:
-        if not pid_namespace:
-            raise OSError("no new PID namespace wanted")
-        _unshare(flags | CLONE_NEWPID)
-    except OSError:  # a platform that refuses PID namespaces still gets the others
+    fresh_proc = pid_one
+    if not pid_one:
+        try:
+            _unshare(flags | CLONE_NEWPID)
+            fresh_proc = True
+        except OSError:  # a platform that refuses PID namespaces still gets the others
+            _unshare(flags)
+    else:
         _unshare(flags)
-        pid_namespace = False
     if plan.level == "userns":
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {real_uid} 1"), ("gid_map", f"0 {real_gid} 1")):
             with open(f"/proc/self/{name}", "w") as fh:
                 fh.write(text)
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    size = max(limits.tmpfs_bytes, 1 << 20)
-    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(shared):
-            _mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
-    if plan.uid is not None:
-        for path in plan.keep:
-            _expose(path)
-    budget = [400]
-    targets: list[tuple[str, bool]] = []
-    for path in plan.hide:
-        targets += _masks(os.path.realpath(path), plan.keep, budget)
-    for target, is_dir in targets:
-        try:
-            if is_dir:
-                _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
-            else:
-                _mount("/dev/null", target, None, MS_BIND)
-        except OSError:
-            pass  # a path that vanished meanwhile needs no mask
-    os.makedirs(plan.workdir, mode=0o700, exist_ok=True)
-    return pid_namespace
+    if fresh_proc and not pid_one:
+        _enter_pid_namespace()
+    mounts.build_root(layout(plan, limits.tmpfs_bytes, fresh_proc))
 
 
-class PidNamespaces:
-    """The worker's side of "a PID namespace per child" without an extra process: before each
-    fork the worker asks for a new namespace for its next child (which becomes its process 1),
-    and after it goes back to its own (setns), ready for the next. Needs root; elsewhere the
-    child makes its namespace itself (`enter_pid_namespace`), one process more."""
-
-    def __init__(self) -> None:
-        self.own: int | None = None
-        try:
-            self.own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            pass
-
-    def before_fork(self) -> bool:
-        if self.own is None:
-            return False
-        try:
-            _unshare(CLONE_NEWPID)
-            return True
-        except OSError:
-            os.close(self.own)
-            self.own = None
-            return False
-
-    def after_fork(self) -> None:
-        if self.own is not None:
-            _check(_lib().setns(ctypes.c_int(self.own), ctypes.c_int(CLONE_NEWPID)), "setns")
-
-
-def mount_proc() -> None:
-    """A /proc showing only this PID namespace (process 1 runs the notebook itself)."""
+def unshare_pid() -> None:
+    """The caller's next child becomes process 1 of a new PID namespace (root only). Called again,
+    it starts from the caller's own namespace, so a discarded child does not leave us stuck."""
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    except OSError:
-        pass  # a platform that forbids it keeps the old /proc: signals stay confined all the same
+        _check(_lib().setns(ctypes.c_int(own), ctypes.c_int(CLONE_NEWPID)), "setns")
+    finally:
+        os.close(own)
+    _unshare(CLONE_NEWPID)
 
 
-def become_init(status_fd: int) -> None:
-    """In process 1 of a fresh PID namespace: mount its /proc, fork the notebook's process and
-    return in it; process 1 stays behind to reap, and reports the notebook's wait status on
-    `status_fd` when it ends (then exits, and the kernel kills whatever is left)."""
-    try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    except OSError:
-        pass  # a platform that forbids it keeps the old /proc: signals stay confined all the same
-    notebook = os.fork()
-    if notebook:
-        _init(notebook, status_fd)
-    os.close(status_fd)
+def _enter_pid_namespace() -> None:
+    """Fork into the new PID namespace; return only in its process 1.
 
-
-def enter_pid_namespace() -> None:
-    """Fork twice into the new PID namespace; return only in the process that runs the notebook.
-
-    The caller stays outside as a relay that ends the way the notebook's process ended. Inside,
-    process 1 mounts a fresh /proc, forks the notebook's process and reaps whatever else gets
-    orphaned; when it exits the kernel kills everything left in the namespace. Each level dies
-    with its parent (PR_SET_PDEATHSIG), so a killed worker takes the whole tree with it.
+    The caller stays outside as a relay that ends the way process 1 ended; process 1 (the
+    notebook's) dies with the relay, and when it ends the kernel kills everything left in the
+    namespace.
     """
-    read_status, write_status = os.pipe()
     init = os.fork()
     if init:
-        os.close(write_status)
-        _relay(init, read_status)
-    os.close(read_status)
+        _relay(init)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    become_init(write_status)
 
 
-def _quiet(keep_fd: int) -> None:
-    """Close every descriptor but `keep_fd` so the worker sees the notebook's pipes close with it."""
+def _quiet() -> None:
+    """Close every descriptor so the worker sees the notebook's pipes close with it."""
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         if fd != null:
             os.dup2(null, fd)
-    for low, high in ((3, keep_fd), (keep_fd + 1, 65536)):
-        if low < high:
-            os.closerange(low, high)
+    os.closerange(3, 65536)
 
 
-def _relay(init: int, read_status: int) -> None:
-    """Outside the namespace: wait for it, then end as the notebook's process ended."""
+def _relay(init: int) -> NoReturn:
+    """Outside the namespace: wait for its process 1, then end as it ended."""
     try:
-        _quiet(read_status)
+        _quiet()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        data = b""
-        while len(data) < 4:
-            chunk = os.read(read_status, 4 - len(data))
-            if not chunk:
-                break
-            data += chunk
         _, status = os.waitpid(init, 0)
-        if len(data) == 4:
-            status = int.from_bytes(data, "little", signed=True)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig not in (signal.SIGKILL, signal.SIGSTOP):
@@ -289,62 +201,45 @@ def _relay(init: int, read_status: int) -> None:
         os._exit(70)
 
 
-def _init(notebook: int, write_status: int) -> None:
-    """Process 1 of the namespace: reap everything, report the notebook's status, then exit."""
-    try:
-        _quiet(write_status)
-        while True:
-            try:
-                pid, status = os.waitpid(-1, 0)
-            except ChildProcessError:
-                os._exit(70)
-            if pid == notebook:
-                os.write(write_status, status.to_bytes(4, "little", signed=True))
-                os._exit(0)
-    except BaseException:
-        os._exit(70)
-
-
 def drop_privileges(plan: Plan) -> None:
-    """Under "full", become the child's own unprivileged user (the working directory is its)."""
-    if plan.uid is None:
-        return
-    os.chown(plan.workdir, plan.uid, plan.uid)
-    os.setgroups([])
-    os.setresgid(plan.uid, plan.uid, plan.uid)
-    os.setresuid(plan.uid, plan.uid, plan.uid)
+    """Under "full", become the child's own unprivileged user; under "userns", give up every
+    capability inside the namespace (so mounts can be neither changed nor made)."""
+    if plan.uid is not None:
+        os.setgroups([])
+        os.setresgid(plan.uid, plan.uid, plan.uid)
+        os.setresuid(plan.uid, plan.uid, plan.uid)
+    elif plan.level == "userns":
+        _drop_capabilities()
 
 
-def _expose(path: str) -> None:
-    """Make `path` reachable for an unprivileged uid when an ancestor is closed to others.
-
-    The interpreter often lives under a private home (/root/.pyenv). The closed ancestor is
-    replaced by a tmpfs (hiding the rest of it) holding only the needed entry, bind-mounted back
-    from a staging mount taken before the tmpfs covered it.
-    """
-    parts = path.strip("/").split("/")
-    for depth in range(len(parts) - 1):
-        ancestor = "/" + "/".join(parts[: depth + 1])
-        entry = "/" + "/".join(parts[: depth + 2])
+def _drop_capabilities() -> None:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as fh:
+            last = int(fh.read())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
         try:
-            mode = os.stat(ancestor).st_mode
+            _prctl(PR_CAPBSET_DROP, cap)
         except OSError:
-            return
-        if mode & stat.S_IXOTH:
-            continue
-        stage = tempfile.mkdtemp(prefix=".keep-", dir="/tmp")
-        _mount(entry, stage, None, MS_BIND | MS_REC)
-        _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
-        if os.path.isdir(stage):
-            os.makedirs(entry, exist_ok=True)
-        else:
-            open(entry, "a").close()
-        _mount(stage, entry, None, MS_BIND | MS_REC)
-        _lib().umount2(stage.encode(), ctypes.c_int(2))  # MNT_DETACH: the staging name goes away
-        os.rmdir(stage)
+            pass
+    try:
+        _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    except OSError:
+        pass
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # two structs of effective, permitted, inheritable: all empty
+    _check(_lib().capset(header, data), "capset")
 
 
-def apply_rlimits(limits: Limits, level: str) -> None:
+def processes_now(level: str) -> int:
+    """What RLIMIT_NPROC must allow on top of the notebook's own processes: under "full" nothing
+    (the uid is the child's alone), else every thread the user already runs (counted on the
+    host's /proc, before the child's own root hides it)."""
+    return 0 if level == "full" else _processes_of(os.getuid())
+
+
+def apply_rlimits(limits: Limits, level: str, base: int = 0) -> None:
     def cap(which: int, soft: int, hard: int | None = None) -> None:
         _, current_hard = resource.getrlimit(which)
         hard = soft if hard is None else hard
@@ -360,7 +255,6 @@ def apply_rlimits(limits: Limits, level: str) -> None:
     cap(resource.RLIMIT_CORE, 0)
     # RLIMIT_NPROC counts every process of the uid: exact under "full" (a uid per child),
     # a bound on top of what the user already runs otherwise.
-    base = 0 if level == "full" else _processes_of(os.getuid())
     cap(resource.RLIMIT_NPROC, base + limits.processes)
 
 
@@ -424,8 +318,10 @@ def install_audit_hook(plan: Plan) -> None:
     def under(path: str, roots: tuple[str, ...]) -> bool:
         return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
+    support = tuple(os.path.realpath(source) for source, _ in plan.files)
+
     def hidden_path(path: str) -> bool:
-        return is_hidden(path, hidden, keep)
+        return is_hidden(path, hidden, keep) and not under(path, support)
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open":
@@ -478,11 +374,23 @@ def scrub_process(plan: Plan) -> None:
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     hidden = tuple(os.path.realpath(h) for h in plan.hide)
-    sys.path[:] = [p for p in sys.path if p and not is_hidden(os.path.realpath(p), hidden, plan.keep)
-                   and os.path.isdir(p) and not _holds_blocked_package(p)]
+    # The notebook's own folder first, as in Jupyter: helper modules beside it import.
+    sys.path[:] = [plan.workdir] + [p for p in sys.path if p and not is_hidden(os.path.realpath(p), hidden, plan.keep)
+                                    and os.path.isdir(p) and not _holds_blocked_package(p)]
     for name in list(sys.modules):
         if name.split(".")[0] in BLOCKED_PACKAGES:
             del sys.modules[name]
+
+
+def link_files(plan: Plan) -> None:
+    """Under "basic" (no mounts), the support files appear in the working directory as links;
+    the audit hook refuses writes through them."""
+    if plan.level != "basic":
+        return
+    for source, name in plan.files:
+        target = os.path.join(plan.workdir, name)
+        if not os.path.lexists(target):
+            os.symlink(source, target)
 
 
 def outside_system(keep: tuple[str, ...]) -> tuple[str, ...]:

@@ -179,6 +179,12 @@ def _events(job: Job, frame: Frame) -> list[tuple[dict[str, Any], list[bytes]]]:
     return out
 
 
+def _setup_frame(job: Job) -> dict[str, Any]:
+    """What the worker's next child depends on, sent ahead of the job (nothing of the student)."""
+    return {"cmd": "setup", "setup": {"hide": list(job.hide), "tmpfs_bytes": job.limits.tmpfs_bytes,
+                                      "files": job.files}}
+
+
 def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[dict[str, Any], list[bytes]]:
     blobs: list[bytes] = []
     probes = []
@@ -191,14 +197,14 @@ def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[d
         blobs += kwargs_blobs
         probes.append({"id": probe.id, "kind": probe.kind, "name": probe.name, "args": args_tree,
                        "kwargs": kwargs_tree, "source": probe.source, "forbid": list(probe.forbid),
-                       "timeout": probe.timeout, "skip": probe.id in skip_probes})
+                       "timeout": probe.timeout, "capture": probe.capture, "skip": probe.id in skip_probes})
     header = {
         "cmd": "run",
         "cells": [{"index": i, "source": src, "skip": i in skip_cells} for i, src in job.cells],
         "probes": probes,
         "seed": job.seed,
         "limits": job.limits.to_json(),
-        "hide": list(job.hide),
+        "compat": list(job.compat),
     }
     return header, blobs
 
@@ -215,6 +221,23 @@ def _offset(tree: Any, by: int) -> Any:
     return tree
 
 
+# What the worker's process may inherit of the grading process's environment: locale, threads,
+# where Python and shared libraries are found, which GPU. Nothing else (tokens, credentials,
+# the instructor's settings) ever exists in a worker, so no child can find it in its memory.
+WORKER_ENVIRONMENT = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHOME", "LD_LIBRARY_PATH",
+                      "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "CUDA_PATH", "NVIDIA_VISIBLE_DEVICES", "GRADER_DEBUG")
+
+
+def worker_environment(slot: int, isolation: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in WORKER_ENVIRONMENT}
+    env.update(PATH="/usr/local/bin:/usr/bin:/bin", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", GRADER_WORKER_SLOT=str(slot), PYTHONDONTWRITEBYTECODE="1")
+    level = isolation or os.environ.get("GRADER_ISOLATION")
+    if level:
+        env["GRADER_ISOLATION"] = level
+    return env
+
+
 class WorkerDied(Exception):
     """The worker process ended or broke its protocol (it is restarted)."""
 
@@ -228,17 +251,15 @@ class _Worker:
     """
 
     def __init__(self, slot: int, preload: tuple[str, ...], isolation: str | None, siblings: int = 0) -> None:
-        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   GRADER_WORKER_SLOT=str(slot), PYTHONDONTWRITEBYTECODE="1")
-        if isolation:
-            env["GRADER_ISOLATION"] = isolation
+        env = worker_environment(slot, isolation)
         pipes = [(os.pipe(), os.pipe()) for _ in range(siblings)]  # ((job r, job w), (result r, result w))
         theirs = [fd for (job_r, _), (_, result_w) in pipes for fd in (job_r, result_w)]
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-m", "grader.sandbox.worker", *preload,
+                # -P: the current folder (a student's, perhaps) is not on the worker's import path.
+                [sys.executable, "-P", "-m", "grader.sandbox.worker", *preload,
                  *(f"--sibling={job_r}:{result_w}" for (job_r, _), (_, result_w) in pipes)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, pass_fds=theirs,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, pass_fds=theirs, cwd="/",
                 stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL)
         finally:
             for fd in theirs:
@@ -269,9 +290,10 @@ class _Worker:
                     self.pidfd = None
         return self.ready
 
-    def run(self, header: dict[str, Any], blobs: list[bytes]) -> Frame:
+    def run(self, setup: dict[str, Any], header: dict[str, Any], blobs: list[bytes]) -> Frame:
         self._wait_ready()
         try:
+            write_frame(self.job_fd, setup)
             write_frame(self.job_fd, header, blobs)
             return read_frame(self.result_fd)
         except (EOFError, ProtocolError, OSError, BrokenPipeError) as exc:
@@ -355,10 +377,10 @@ class Sandbox:
                 worker.close()
             self._all.clear()
 
-    def _run_once(self, header: dict[str, Any], blobs: list[bytes]) -> Frame:
+    def _run_once(self, setup: dict[str, Any], header: dict[str, Any], blobs: list[bytes]) -> Frame:
         worker = self._idle.get()
         try:
-            return worker.run(header, blobs)
+            return worker.run(setup, header, blobs)
         except WorkerDied:
             # A fresh worker takes the slot; the caller decides whether to retry the job.
             slot = self._all.index(worker) if worker in self._all else 0
@@ -383,7 +405,7 @@ class Sandbox:
             attempt += 1
             header, blobs = _job_frame(job, set(skip_cells), set(skip_probes))
             try:
-                frame = self._run_once(header, blobs)
+                frame = self._run_once(_setup_frame(job), header, blobs)
             except WorkerDied as exc:
                 worker_deaths += 1
                 if worker_deaths < 2:
@@ -485,9 +507,11 @@ def _collect(job: Job, frame: Frame, skip_cells: dict[int, CellRun], skip_probes
             elif status == "not_callable":
                 value = event.get("value") if isinstance(event.get("value"), dict) else None
             used = event.get("forbidden_used", [])
+            printed = event.get("printed", "")
             probes[ident] = ProbeRun(ident, _probe_status(status), value, seconds, _error(event.get("error")),
                                      forbidden_used=tuple(clean_text(x, 200) for x in
-                                                          (used if isinstance(used, list) else [])[:20]))
+                                                          (used if isinstance(used, list) else [])[:20]),
+                                     printed=clean_text(printed, 1 << 16) if isinstance(printed, str) else "")
         elif name == "setup_failed":
             error = event["error"] if isinstance(event.get("error"), dict) else {}
             notes.append("the sandbox could not start: " + clean_text(error.get("message", ""), 2000))

@@ -1,0 +1,433 @@
+"""One job, supervised: a process forked from the clean zygote for exactly one notebook.
+
+The supervisor forks the notebook's child before it reads anything of the job, so the child's
+memory is the zygote's (imports only) plus what it is sent: the notebook's cells, then each
+probe's inputs at its turn, never another test's and never an expected value. It drains the
+child's output (keeping head and tail), enforces the deadlines per cell, per probe and per
+notebook, caps what comes back, kills whatever the child left behind, and reports every event in
+order. It never runs student code and never imports the reference package or an exercise.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import selectors
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import cgroups, child, isolation
+from .cgroups import Cgroup
+from .limits import Limits
+from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame
+
+PIPE_CHUNK = 1 << 16
+# What the child may say; anything else it writes on the channel is dropped here.
+CHILD_EVENTS = frozenset({"ready", "setup_failed", "cell_start", "cell_end", "cells_done", "probe_end", "done"})
+
+
+class _Capture:
+    """Keeps the first and last bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.limit = limit
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.limit - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            del self.tail[: max(0, len(self.tail) - self.limit // 4)]
+
+    def to_json(self) -> dict[str, Any]:
+        omitted = self.total - len(self.head) - len(self.tail)
+        text = self.head.decode("utf-8", "replace")
+        if self.tail:
+            text += f"\n… [{omitted} bytes omitted] …\n" if omitted > 0 else ""
+            text += self.tail.decode("utf-8", "replace")
+        return {"text": text, "bytes": self.total, "truncated": omitted > 0}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every job of a worker shares, fixed before the first fork."""
+
+    level: str
+    keep: tuple[str, ...]
+    always_hidden: tuple[str, ...]
+    group: Cgroup | None
+    seccomp: bytes | None
+    spare_pid_namespace: bool  # the supervisor can make the child process 1 of a new PID namespace
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a prepared child depends on, sent before the job: nothing of any student."""
+
+    hide: tuple[str, ...] = ()
+    tmpfs_bytes: int = Limits().tmpfs_bytes
+    files: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hide": list(self.hide), "tmpfs_bytes": self.tmpfs_bytes, "files": self.files}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Setup:
+        if not isinstance(data, dict):
+            return cls()
+        hide = tuple(str(p) for p in data.get("hide", ()) if isinstance(p, str))
+        files = data.get("files") if isinstance(data.get("files"), str) else None
+        return cls(hide, int(data.get("tmpfs_bytes") or Limits().tmpfs_bytes), files)
+
+
+def files_of(folder: str | None) -> tuple[tuple[str, str], ...]:
+    """(host path, name) of each entry of an exercise's support folder."""
+    if not folder or not os.path.isdir(folder):
+        return ()
+    return tuple((os.path.join(os.path.realpath(folder), name), name) for name in sorted(os.listdir(folder))
+                 if not name.startswith("."))
+
+
+@dataclass
+class Spare:
+    """A child forked and isolated ahead of its job, waiting for it on `w_job`."""
+
+    setup: Setup
+    pid: int
+    pidfd: int
+    r_res: int
+    r_out: int
+    r_err: int
+    w_job: int
+    plan: isolation.Plan
+
+    def alive(self) -> bool:
+        return not select.select([self.pidfd], [], [], 0)[0]
+
+    def discard(self) -> None:
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        for fd in (self.r_res, self.r_out, self.r_err, self.w_job, self.pidfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.plan.level == "basic":
+            shutil.rmtree(self.plan.workdir, ignore_errors=True)
+
+
+def spawn(setup: Setup, ctx: Context) -> Spare:
+    level = ctx.level
+    workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
+    # One uid per worker, from its pid: unique among the live workers of every grader on the
+    # machine, so RLIMIT_NPROC and the sweep concern this worker's child alone.
+    uid = isolation.SANDBOX_UID_BASE + os.getppid() if level == "full" else None
+    hide = tuple(dict.fromkeys(setup.hide + ctx.always_hidden))
+    plan = isolation.Plan(level=level, hide=hide, keep=ctx.keep, uid=uid, workdir=workdir,
+                          files=files_of(setup.files), seccomp=ctx.seccomp)
+    r_res, w_res = os.pipe()
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    r_job, w_job = os.pipe()
+    pid_one = False
+    if ctx.spare_pid_namespace:
+        try:
+            isolation.unshare_pid()  # this supervisor forks one child only: it becomes process 1
+            pid_one = True
+        except OSError:
+            pass
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (r_res, r_out, r_err, w_job):
+                os.close(fd)
+            child.run(r_job, w_res, w_out, w_err, plan, Limits(tmpfs_bytes=setup.tmpfs_bytes), pid_one=pid_one)
+        finally:
+            os._exit(70)
+    for fd in (w_res, w_out, w_err, r_job):
+        os.close(fd)
+    os.set_blocking(w_job, False)
+    return Spare(setup, pid, os.pidfd_open(pid), r_res, r_out, r_err, w_job, plan)
+
+
+class ParentGone(Exception):
+    """The grading process closed our stdin (it ended, or was killed): nothing is left to do."""
+
+
+def _alive_of(uid: int) -> list[int]:
+    """Live (non-zombie) processes owned by `uid`."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            pids.append(int(entry))
+    return pids
+
+
+def _sweep(uid: int | None, group: Cgroup | None = None) -> None:
+    """Under "full", kill every process the child left: the members of our control group but the
+    zygote and us (exact and cheap), else every process of the child's uid."""
+    if uid is None:
+        return
+    ours = {os.getpid(), os.getppid()}
+    for _ in range(50):
+        alive = [p for p in group.members() if p not in ours] if group is not None else _alive_of(uid)
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.002)
+
+
+@dataclass
+class _Outbox:
+    """Frames for the child, written as its pipe takes them (a slow reader never blocks us)."""
+
+    fd: int
+    pending: bytearray = field(default_factory=bytearray)
+
+    def put(self, header: dict[str, Any], blobs: list[bytes] | None = None) -> None:
+        self.pending += encode_frame(header, blobs or [])
+
+    def flush(self) -> None:
+        while self.pending:
+            try:
+                written = os.write(self.fd, self.pending)
+            except BlockingIOError:
+                return
+            except OSError:  # the child closed its end: it will be reaped as it ended
+                self.pending.clear()
+                return
+            del self.pending[:written]
+
+
+class _Probes:
+    """The job's probes, handed to the child one at a time, each only when its turn comes."""
+
+    def __init__(self, job: Frame) -> None:
+        self.items = [p for p in job.header.get("probes", ()) if not p.get("skip")]
+        self.blobs = job.blobs
+        self.next = 0
+
+    def frame(self, index: int) -> tuple[dict[str, Any], list[bytes]]:
+        """The probe with its own blobs only (renumbered from 0)."""
+        probe = dict(self.items[index])
+        used: dict[int, int] = {}
+
+        def remap(tree: Any) -> Any:
+            if isinstance(tree, list):
+                return [remap(v) for v in tree]
+            if isinstance(tree, dict):
+                if "$nd" in tree and isinstance(tree["$nd"], int):
+                    return dict(tree, **{"$nd": used.setdefault(tree["$nd"], len(used))})
+                return {k: remap(v) for k, v in tree.items()}
+            return tree
+
+        probe["args"], probe["kwargs"] = remap(probe.get("args")), remap(probe.get("kwargs"))
+        blobs = [b"" for _ in used]
+        for original, position in used.items():
+            blobs[position] = self.blobs[original]
+        return {"cmd": "probe", "probe": probe}, blobs
+
+
+def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    """Run one job in its prepared child; `parent` is our stdin, watched so that a grading process
+    that dies mid-job takes the child with it (ParentGone, after the child is killed)."""
+    limits = Limits.from_json(job.header["limits"])
+    group = ctx.group
+    oom_before = 0
+    if group is not None:
+        try:
+            group.prepare(limits.memory_bytes + cgroups.SLACK, limits.processes + 8)
+            oom_before = group.oom_kills()
+        except OSError:
+            group = None
+    started = time.monotonic()
+    plan, pid, pidfd = spare.plan, spare.pid, spare.pidfd
+    r_res, r_out, r_err = spare.r_res, spare.r_out, spare.r_err
+    outbox = _Outbox(spare.w_job)
+    probes = _Probes(job)
+    forbid = sorted({name for p in probes.items for name in p.get("forbid", ())})
+    outbox.put({"cmd": "run", "cells": job.header.get("cells", []), "seed": job.header.get("seed", 0),
+                "limits": job.header["limits"], "forbid": forbid, "compat": job.header.get("compat", [])})
+
+    selector = selectors.DefaultSelector()
+    for fd in (r_res, r_out, r_err, pidfd):
+        selector.register(fd, selectors.EVENT_READ)
+    selector.register(outbox.fd, selectors.EVENT_WRITE)
+    if parent is not None:
+        selector.register(parent, selectors.EVENT_READ)
+    orphaned = False
+    captures = {r_out: _Capture(limits.output_bytes), r_err: _Capture(limits.output_bytes)}
+    frames = FrameBuffer(max_blobs=limits.result_bytes)
+    events: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    current: dict[str, Any] | None = None
+    phase = "cells"  # then "probes", then "ending"
+    item_deadline = float("inf")
+    total_deadline = started + limits.notebook_seconds + limits.grace_seconds
+    exited_at: float | None = None
+    killed: str | None = None
+    during: dict[str, Any] | None = None
+
+    def kill(reason: str) -> None:
+        nonlocal killed, during
+        if killed is None:
+            killed, during = reason, current
+        try:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def next_probe() -> None:
+        nonlocal current, item_deadline, phase
+        if probes.next >= len(probes.items):
+            phase = "ending"
+            outbox.put({"cmd": "end"})
+            return
+        probe = probes.items[probes.next]
+        header, probe_blobs = probes.frame(probes.next)
+        probes.next += 1
+        outbox.put(header, probe_blobs)
+        # The probe's clock starts when we hand it over, not when the child says it began.
+        current = {"kind": "probe", "id": probe.get("id")}
+        events.append({"event": "probe_start", "id": probe.get("id"), "t": time.monotonic() - started})
+        budget = float(probe.get("timeout") or limits.probe_seconds)
+        item_deadline = time.monotonic() + budget + limits.grace_seconds
+
+    while True:
+        outbox.flush()
+        if not outbox.pending and outbox.fd in selector.get_map():
+            selector.unregister(outbox.fd)
+        elif outbox.pending and outbox.fd not in selector.get_map():
+            selector.register(outbox.fd, selectors.EVENT_WRITE)
+        now = time.monotonic()
+        watched = len(selector.get_map()) - (parent is not None and not orphaned) - (outbox.fd in selector.get_map())
+        if exited_at is not None and (watched == 0 or now > exited_at + 0.25):
+            break
+        wake = min(item_deadline, total_deadline, exited_at + 0.25 if exited_at is not None else float("inf"))
+        for key, _ in selector.select(max(0.0, wake - now)):
+            fd = key.fd
+            if fd == outbox.fd:
+                continue
+            if fd == parent:
+                # The grading process never writes while a job runs: readable means it is gone.
+                selector.unregister(fd)
+                orphaned = True
+                kill("parent_gone")
+                continue
+            if fd == pidfd:
+                exited_at = time.monotonic()
+                selector.unregister(fd)
+                if outbox.fd in selector.get_map():
+                    selector.unregister(outbox.fd)
+                outbox.pending.clear()
+                continue
+            try:
+                data = os.read(fd, PIPE_CHUNK)
+            except OSError:
+                data = b""
+            if not data:
+                selector.unregister(fd)
+                continue
+            if fd != r_res:
+                captures[fd].feed(data)
+                continue
+            try:
+                received = frames.feed(data)
+            except ProtocolError as exc:
+                received = exc.frames
+                kill("protocol")
+                selector.unregister(fd)
+            if frames.total > limits.result_bytes:
+                kill("result_too_large")
+            for frame in received:
+                header = frame.header
+                event = header.get("event")
+                if event not in CHILD_EVENTS:
+                    continue  # a probe_start, or anything else the student wrote on our channel
+                header["t"] = time.monotonic() - started
+                # The student can write frames here too: a start counts only when nothing runs and
+                # an end only when it matches what runs. Forged cell pairs can restart a cell's
+                # clock; the notebook's deadline bounds them all.
+                item = {"kind": str(event).split("_")[0], "id": header.get("index", header.get("id"))}
+                if event == "probe_end" and (phase != "probes" or current != item):
+                    continue
+                events.append(header)
+                blobs.extend(frame.blobs)
+                if event == "cell_start" and current is None and phase == "cells":
+                    current = item
+                    item_deadline = time.monotonic() + limits.cell_seconds + limits.grace_seconds
+                elif event == "cell_end" and current == item:
+                    current, item_deadline = None, float("inf")
+                elif event == "cells_done" and phase == "cells":
+                    current, item_deadline, phase = None, float("inf"), "probes"
+                    next_probe()
+                elif event == "probe_end":
+                    current, item_deadline = None, float("inf")
+                    next_probe()
+        if exited_at is None:
+            now = time.monotonic()
+            if now >= total_deadline:
+                kill("notebook_timeout")
+            elif now >= item_deadline:
+                kill("timeout")
+
+    try:
+        os.killpg(pid, signal.SIGKILL)  # before reaping, while the pid cannot be reused
+    except (ProcessLookupError, PermissionError):
+        pass
+    _, status, usage = os.wait4(pid, 0)
+    _sweep(plan.uid, group)
+    if group is not None and killed is None and group.oom_kills() > oom_before:
+        killed = "memory"  # the kernel ended a process of the tree: the notebook's memory ran out
+    for fd in (r_res, r_out, r_err, pidfd, outbox.fd):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    selector.close()
+    if plan.level == "basic":
+        shutil.rmtree(plan.workdir, ignore_errors=True)
+    if orphaned:
+        raise ParentGone()
+    code = os.waitstatus_to_exitcode(status)
+    response = {
+        "events": events,
+        "exit": {"code": code if code >= 0 else None, "signal": -code if code < 0 else None,
+                 "killed": killed, "during": during},
+        "stdout": captures[r_out].to_json(),
+        "stderr": captures[r_err].to_json(),
+        "wall": time.monotonic() - started,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+        "level": ctx.level,
+    }
+    return response, blobs
