@@ -201,8 +201,8 @@ class SubmissionResult:
             "max_score": self.max_score, "tasks": [t.to_dict() for t in self.tasks], "error": _json(self.error),
             "cell_issues": [c.to_dict() for c in self.cell_issues], "stdout": self.stdout,
             "content_hash": self.content_hash, "timings": self.timings, "meta": self.meta,
-        }
             "environment": [e.to_dict() for e in self.environment],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
@@ -213,9 +213,9 @@ class SubmissionResult:
             error=_text(data.get("error")), cell_issues=tuple(CellIssue.from_dict(c) for c in data.get("cell_issues", [])),
             stdout=data.get("stdout", ""), content_hash=data.get("content_hash", ""),
             timings=dict(data.get("timings", {})), meta=dict(data.get("meta", {})),
+            environment=tuple(EnvironmentIssue.from_dict(e) for e in data.get("environment", [])),
         )
 
-            environment=tuple(EnvironmentIssue.from_dict(e) for e in data.get("environment", [])),
     def export(self, lang: str) -> dict[str, Any]:
         data: dict[str, Any] = {
             "student": self.student, "file": self.file, "exercise": self.exercise,
