@@ -178,14 +178,9 @@ def test_release_bundles_carry_the_capture_and_the_reference_lines(tmp_path):
     assert judge(task, "costs", costs.cases[0].expected_printed, 0.466949).passed
 
 
-# End to end: passes once the sandbox returns what a probe printed (ProbeRun.printed).
-
-SANDBOX_CAPTURES = pytest.mark.xfail(
-    strict=True, reason="needs the sandbox to return ProbeRun.printed for probes with capture=True; "
-                        "remove this mark once it does")
+# End to end: the sandbox returns what a probe printed (ProbeRun.printed) and the costs are graded.
 
 
-@SANDBOX_CAPTURES
 def test_end_to_end_the_printed_costs_of_a_notebook_are_graded(sandbox, tmp_path):
     exercise = exercise_with_printing()
     source = ("def train(iterations, speed=1.0):\n"
