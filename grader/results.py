@@ -137,7 +137,6 @@ class CellIssue:
 
 
 @dataclass(frozen=True)
-@dataclass(frozen=True)
 class EnvironmentIssue:
     """A problem of the grading environment met while running a notebook (a helper module or data
     file that is not there, a package not installed, an instructor's cell that fails by itself):
@@ -164,6 +163,7 @@ class EnvironmentIssue:
                 "fix": self.fix(lang), "given": self.given}
 
 
+@dataclass(frozen=True)
 class SubmissionResult:
     student: str
     file: str
@@ -178,8 +178,8 @@ class SubmissionResult:
     content_hash: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # LMS identity, late flags, sandbox level
-
     environment: tuple[EnvironmentIssue, ...] = ()  # the instructor's to fix; not the student's mistakes
+
     @property
     def score(self) -> float:
         return 0.0 if self.status == "error" else float(sum(t.score for t in self.tasks))
