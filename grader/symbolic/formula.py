@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["first_formula", "MAX_ANSWER_CHARS", "MAX_CELL_CHARS"]
+__all__ = ["MAX_ANSWER_CHARS", "MAX_CELL_CHARS", "first_formula"]
 
 MAX_CELL_CHARS: Final = 100_000
 """Longest markdown cell searched for a formula (an answer with its explanation fits in far less)."""
@@ -21,7 +21,7 @@ MAX_ANSWER_CHARS: Final = 10_000
 """Longest answer text handed to the reader at all; the reader's own caps are far smaller."""
 
 # An escape pair is consumed whole, so '\$' and '\\[' never look like delimiters.
-_MARKS: Final = re.compile(r"\\.|\$\$?", re.S)
+_MARKS: Final = re.compile(r"\\.|\$\$?", re.DOTALL)
 _CLOSERS: Final = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
 
 

@@ -1,11 +1,12 @@
 """Read a LaTeX answer: sympy's LaTeX parser (ANTLR backend, strict) between two fences.
 
 Before: the text is checked against a whitelist of macros (``\\input``, ``\\def``, ``\\int``...
-are refused with their column), math delimiters and spacing are dropped, ``\\left(``/``\\right)``
-become plain parentheses, and what the parser would split into letters is replaced by
-placeholders: ``\\hat{y}_1`` (→ ``yhat_1``), ``\\mathbf{x}`` (→ ``x``), ``\\operatorname{sech}``
-(→ the function ``sech``), ``\\mathrm{e}`` (→ ``e``). A ``cases`` environment becomes a
-``Piecewise``. When the answer is an equation (``\\sigma'(x) = ...``) its last side is read.
+are refused with their column), the answer's nesting is measured and capped and each pair of bars
+becomes a call of Abs (``shape.py``: no bar ever reaches the parser), math delimiters and spacing
+are dropped, ``\\left(``/``\\right)`` become plain parentheses, and what the parser would split
+into letters is replaced by placeholders: ``\\hat{y}_1`` (→ ``yhat_1``), ``\\mathbf{x}`` (→ ``x``),
+``\\operatorname{sech}`` (→ the function ``sech``), ``\\mathrm{e}`` (→ ``e``). A ``cases``
+environment becomes a ``Piecewise``. When the answer is an equation (``\\sigma'(x) = ...``) its last side is read.
 
 After: the parsed (unevaluated) sympy tree is written back as Python syntax with the task's
 names (``x_{i}`` → ``x_i``, ``\\lambda`` → the declared alias, ``e^{x}`` → ``E**x``), refusing
@@ -31,6 +32,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from .errors import AnswerFormatError
+from .shape import measure
 from .vocab import FUNCTION_ALIASES, Vocabulary
 
 __all__ = ["latex_to_python", "latex_available", "warm_up", "MAX_LATEX_CHARS"]
@@ -130,14 +132,25 @@ class _Reader:
             raise _fail("'\\\\' solo se admite dentro de cases",
                         "'\\\\' is only allowed inside cases")
         text = _SPACING.sub(" ", text)
+        text = self.bars(text)
         text = text.replace("\\prime", "'").replace("^{'}", "'").replace("^'", "'")
         text = _SIZED.sub(lambda m: _sized(m.group(1)), text)
         text = text.replace("[", "(").replace("]", ")")
-        text = re.sub(r"\\[lr]?vert\b", "|", text)
         text = _DECOR.sub(self.decoration, text)
         text = _BARE_FUNC.sub(lambda m: self.function_word(m.group(1)), text)
         text = _WORD_MACRO.sub(lambda m: self.word(m.group(1)), text)
         return _move_powers(text, self.function_holders)
+
+    def bars(self, text: str) -> str:
+        """Each pair of bars as a call of Abs: sympy's parser never sees a bar (see shape.py)."""
+        pieces: list[str] = []
+        at = 0
+        for bar in measure(text).bars:
+            pieces.append(text[at:bar.start])
+            pieces.append(self.hold_function("Abs") + "(" if bar.role == "open" else ")")
+            at = bar.end
+        pieces.append(text[at:])
+        return "".join(pieces)
 
     def decoration(self, m: re.Match[str]) -> str:
         base = m.group(2) or m.group(3)
@@ -255,7 +268,7 @@ class _Reader:
 
 
 def _sized(delim: str) -> str:
-    return {"\\{": "(", "\\}": ")", "\\|": "|", "[": "(", "]": ")", ".": ""}.get(delim, delim)
+    return {"\\{": "(", "\\}": ")", "[": "(", "]": ")", ".": ""}.get(delim, delim)
 
 
 def _last_side(text: str) -> str:
@@ -347,6 +360,7 @@ def latex_to_python(text: str, vocab: Vocabulary) -> str:
     # macros, plus \partial for a written-out ∂J/∂w.
     _check_macros(whole[: len(whole) - len(_last_side(whole))], _MACROS | {"partial"})
     _check_macros(body)
+    measure(body)  # nesting and bars, before any parser sees the text
     if not latex_available():
         raise RuntimeError("LaTeX answers need antlr4-python3-runtime==4.11.* installed")
     try:

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from grader.grading import latex_in_markdown
-from grader.symbolic import Limits, run_bounded
-from grader.symbolic import formula
+from grader.symbolic import Limits, formula, run_bounded
 
 # Each is a cell a student could tag as their answer; the old lazy regular expression searched to
 # the end of the cell again from every opening mark of these.
