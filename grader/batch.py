@@ -8,9 +8,7 @@ atomically; a re-run grades only what changed.
 
 from __future__ import annotations
 
-import csv
 import importlib.util
-import io
 import json
 import os
 import re
@@ -22,11 +20,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import ExerciseError, InputError
 from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
 from .similarity import Background, Pair, work_of
+from .spreadsheet import csv_text
 from .unchanged import forget, record, signature
+from .untrusted import clean
 from .exercise import Exercise
 from .files import write_atomic
 from .gradebook import Gradebook
@@ -65,7 +66,7 @@ class BatchOutcome:
     seconds: float = 0.0
     level: str = ""
     exercise: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notices: list[Text] = field(default_factory=list)  # what the instructor must see: refused members, ambiguous rows
     similar_pairs: list[Pair] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each step, for benchmarks
 
@@ -108,7 +109,7 @@ class _Log:
     def write(self, text: str) -> None:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
+            with self.path.open("a", encoding="utf-8", errors="replace") as fh:
                 fh.write(time.strftime("%Y-%m-%d %H:%M:%S ") + text.rstrip() + "\n")
 
 
@@ -129,11 +130,16 @@ def grade_batch(path: Path, options: Options,
     out = options.out
     log = _Log(out / "grader.log")
     batch_signature = signature(path, options.exercise, options.lang, options.roster)
-    subs = intake(path, workdir=out, roster=options.roster, log=log.write)
+    outcome = BatchOutcome(results=[])
+
+    def notice(problem: Text) -> None:
+        log.write(problem.en)
+        outcome.notices.append(problem)
+
+    subs = intake(path, workdir=out, roster=options.roster, log=log.write, notice=notice)
     if on_start is not None:
         on_start(len(subs))
     out.mkdir(parents=True, exist_ok=True)
-    outcome = BatchOutcome(results=[])
     forget(out)
     mark = time.perf_counter()
 
@@ -158,7 +164,7 @@ def grade_batch(path: Path, options: Options,
             if stored is None:
                 todo.append(i)
                 continue
-            e.result = replace(stored.with_identity(e.sub.student, str(e.sub.path)),
+            e.result = replace(stored.with_identity(e.sub.student, e.sub.file),
                                meta=refresh_meta(stored.meta, e.sub.meta))
             if e.result != stored:  # moved or named anew (roster, LMS): exports read the gradebook
                 gradebook.save(e.result, prints[e.folder])
@@ -181,21 +187,40 @@ def grade_batch(path: Path, options: Options,
                                  for f in folders])
         marks = _store_marks(out, options, exercises)
 
-        def finish(i: int, result: SubmissionResult, fresh: bool) -> None:
-            e = entries[i]
-            if fresh:
-                gradebook.save(result, prints[e.folder] if e.folder is not None else "")
-            result = e.result = apply_marks(result, marks)
+        def deliver(e: _Entry, result: SubmissionResult, store: bool, fingerprint: str) -> SubmissionResult:
+            if store:
+                gradebook.save(result, fingerprint)
+            result = apply_marks(result, marks)
             if options.reports:
                 title = e.exercise.title if e.exercise else Text("Notebook", "Cuaderno")
                 write_atomic(out / "reports" / report_name(result.student), render_student(result, title, options.lang))
+            return result
+
+        def finish(i: int, result: SubmissionResult, fresh: bool) -> None:
+            """Store and write one student's outputs. Whatever fails here is that student's
+            error, never the batch's: their result becomes an error (stored with no fingerprint,
+            so the next run grades them again) and the rest of the class goes on."""
+            e = entries[i]
+            # Unreadable notebooks are recorded too, with no fingerprint: never taken for graded.
+            fingerprint = prints[e.folder] if e.folder is not None and not e.early else ""
+            try:
+                e.result = deliver(e, result.cleaned(), fresh or e.early, fingerprint)
+            except Exception as exc:
+                log.write(f"internal error writing the results of {e.sub.file}:\n{traceback.format_exc()}")
+                why = f"{type(exc).__name__}: {clean(str(exc))[:300]}"
+                e.result = error_result(e.sub, Text(f"internal grader error while writing the results ({why})",
+                                                    f"error interno del corrector al escribir los resultados ({why})"),
+                                        e.exercise, result.content_hash, exercise_id=result.exercise)
+                try:
+                    e.result = deliver(e, e.result, True, "")
+                except Exception:
+                    log.write(f"the error result of {e.sub.file} could not be written either:\n"
+                              f"{traceback.format_exc()}")
             if on_result is not None:
-                on_result(result, fresh)
+                on_result(e.result, fresh)
 
         for i, e in enumerate(entries):
             if e.result is not None:
-                if e.early:
-                    gradebook.save(e.result, "")  # unreadable notebooks are recorded too
                 finish(i, e.result, False)
         phase("reused")
 
@@ -311,23 +336,40 @@ def _ref(options: Options, notebook: StudentNotebook | None) -> str:
 
 
 def grades_csv(results: list[SubmissionResult]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", "status", "file"])
+    return csv_text([["student", "score", "max_score", "status", "file"]] +
+                    [[r.student, f"{r.score:g}", f"{r.max_score:g}", r.status, r.file] for r in results])
+
+
+def _exported(results: list[SubmissionResult], lang: str) -> tuple[list[SubmissionResult], list[dict[str, Any]]]:
+    """Each result's row of results.json, made inside that student's own error handling: a row
+    that cannot be made becomes that student's error, never the end of the batch's outputs."""
+    kept, rows = [], []
     for r in results:
-        writer.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", r.status, r.file])
-    return buf.getvalue()
+        try:
+            rows.append(r.export(lang))
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {clean(str(exc))[:300]}"
+            r = replace(r, status="error", tasks=(), cell_issues=(), stdout="", meta={},
+                        error=Text(f"internal grader error while writing the results ({why})",
+                                   f"error interno del corrector al escribir los resultados ({why})"))
+            rows.append(r.export(lang))
+        kept.append(r)
+    return kept, rows
 
 
 def write_outputs(out: Path, outcome: BatchOutcome, lang: str, exercises: dict[str, Exercise]) -> None:
-    results = outcome.results
+    results, rows = _exported(outcome.results, lang)
     extra = {"similar_pairs": [p.to_json() for p in outcome.similar_pairs]}
-    write_atomic(out / "results.json", json.dumps(batch_export(outcome.exercise, results, lang, extra), indent=1,
-                                                  ensure_ascii=False))
+    data = batch_export(outcome.exercise, [], lang, extra)
+    data["submissions"] = rows
+    if outcome.notices:
+        data["notices"] = [n(lang) for n in outcome.notices]
+    write_atomic(out / "results.json", json.dumps(data, indent=1, ensure_ascii=False))
     if any(test.status == "pending" for r in results for _, test in r.tests()):
         write_atomic(out / "marks_template.csv", template_rows(results))
     write_atomic(out / "grades.csv", grades_csv(results))
     titles = {ex.id: ex.title(lang) for ex in exercises.values()}
     title = titles.get(outcome.exercise or "", "") or ", ".join(sorted(titles.values())) or "grader"
     links = {r.student: f"reports/{report_name(r.student)}" for r in results}
-    write_atomic(out / "index.html", render_index(results, title, lang, links, extra["similar_pairs"]))
+    write_atomic(out / "index.html", render_index(results, title, lang, links, extra["similar_pairs"],
+                                                  notices=[n(lang) for n in outcome.notices]))

@@ -20,6 +20,7 @@ from .notebook import read_notebook
 from .plan import PlannedTask, plan_exercise, student_seed
 from .results import SubmissionResult
 from .sandbox import Sandbox
+from .untrusted import name_text
 
 
 def _plan(notebook_path: Path, ref: str) -> tuple[Exercise, tuple[PlannedTask, ...], str]:
@@ -45,8 +46,8 @@ def check_notebook(notebook_path: Path, exercise_ref: str | None) -> tuple[Submi
 
     hide = protected_paths(notebook_path.resolve().parent, *([Path(exercise.path)] if exercise.path else []))
     with Sandbox(workers=1, preload=preload) as sandbox:
-        result = grade_planned(Submission(notebook_path.stem, notebook_path), notebook, exercise, tasks, sandbox,
-                               hide=hide)
+        result = grade_planned(Submission(name_text(notebook_path.stem), notebook_path), notebook, exercise, tasks,
+                               sandbox, hide=hide).cleaned()  # what the code printed may hold unwritable text
     hidden = sum(task.hidden_tests for task in tasks)
     return result, hidden
 

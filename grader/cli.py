@@ -64,6 +64,8 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
     outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual),
                           on_result=progress.update, on_start=progress.start)
     progress.close()
+    for notice in outcome.notices:
+        click.echo(f"warning: {notice(lang)}", err=True)
     errors = sum(r.status == "error" for r in outcome.results)
     click.echo(f"graded {outcome.graded}, unchanged {outcome.reused}, errors {errors}, "
                f"in {outcome.seconds:.1f} s; reports in {out / 'index.html'}", err=True)

@@ -138,5 +138,9 @@ def _gradescope(results: list[SubmissionResult], options: ExportOptions, target:
 
     for result in results:
         folder = report_name(result.student).removesuffix(".html")
-        data = results_json(result, options.lang)
+        try:
+            data = results_json(result, options.lang)
+        except Exception as exc:  # one student's file, never the whole export
+            written.warnings.append(f"{result.student}: not exported ({type(exc).__name__}: {exc})")
+            continue
         written.write(target / folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False))

@@ -17,7 +17,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.write(_utf8(data) if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would make reports unreadable to others
@@ -29,6 +29,17 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             pass
         raise
     _sync_folder(path.parent)
+
+
+def _utf8(text: str) -> bytes:
+    """The text's UTF-8; text that cannot be encoded (a lone surrogate that slipped past the
+    cleaning where it entered) is cleaned here rather than lose the whole file."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        from .untrusted import clean
+
+        return clean(text).encode("utf-8")
 
 
 def _sync_folder(folder: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError
 from .results import SubmissionResult
+from .untrusted import clean
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -74,7 +75,7 @@ class Gradebook:
         """The stored result if it was graded from the same file with the same exercise (the
         fingerprint names the exercise's code, so `exercise` may be left out)."""
         query = "SELECT result FROM results WHERE student=? AND content_hash=? AND fingerprint=?"
-        params: tuple[str, ...] = (student, content_hash, fingerprint)
+        params: tuple[str, ...] = (clean(student), content_hash, fingerprint)
         if exercise is not None:
             query += " AND exercise=?"
             params += (exercise,)
@@ -94,8 +95,8 @@ class Gradebook:
             try:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (result.student, result.exercise or "", result.file, result.content_hash, fingerprint,
-                     result.status, result.score, result.max_score, payload,
+                    (clean(result.student), clean(result.exercise or ""), clean(result.file), result.content_hash,
+                     fingerprint, result.status, result.score, result.max_score, payload,
                      datetime.now(timezone.utc).isoformat(timespec="seconds")))
                 self._conn.execute("COMMIT")
             except BaseException:

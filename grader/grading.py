@@ -33,7 +33,7 @@ from .static import forbidden_uses, missing_uses, typed_in
 def error_result(sub: Submission, reason: Text, exercise: Exercise | None = None, content_hash: str = "",
                  exercise_id: str | None = None) -> SubmissionResult:
     return SubmissionResult(
-        student=sub.student, file=str(sub.path), exercise=exercise.id if exercise else exercise_id,
+        student=sub.student, file=sub.file, exercise=exercise.id if exercise else exercise_id,
         exercise_version=exercise.version if exercise else None, status="error",
         max_score=exercise.max_score if exercise else 0.0, error=t("submission.error", reason=reason),
         content_hash=content_hash, meta=dict(sub.meta))
@@ -181,7 +181,7 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
         [issue for issue in issues if issue.cell - 1 not in attribution.given]
     issues.sort(key=lambda issue: issue.cell)
     return SubmissionResult(
-        student=sub.student, file=str(sub.path), exercise=exercise.id, exercise_version=exercise.version,
+        student=sub.student, file=sub.file, exercise=exercise.id, exercise_version=exercise.version,
         status="graded", max_score=sum(task.max_score for task in task_results), tasks=task_results, cell_issues=tuple(issues),
         stdout=execution.stdout.text, content_hash=notebook.content_hash, environment=attribution.issues,
         timings={"wall": round(time.perf_counter() - started, 4), "sandbox": round(execution.wall, 4),

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .i18n import Text
 from .submission import Submission
+from .untrusted import cap_bytes, digest, name_text
 
 # Keys of Submission.meta that intake owns: refreshed whole on every run.
 INTAKE_KEYS = ("lms", "roster", "intake", "identity", "duplicate_stem")
@@ -43,26 +45,39 @@ def find_notebooks(path: Path) -> list[Path]:
 
 def identify(paths: list[Path], root: Path) -> list[Submission]:
     base = root if root.is_dir() else root.parent
-    stems = Counter(p.stem for p in paths)
+    stems = Counter(name_text(p.stem) for p in paths)
     subs = []
     for p in paths:
-        if stems[p.stem] > 1:
-            student = p.relative_to(base).with_suffix("").as_posix()
-            subs.append(Submission(student, p, {"identity": "path", "duplicate_stem": p.stem}))
+        stem = name_text(p.stem)
+        if stems[stem] > 1:
+            student = name_text(p.relative_to(base).with_suffix("").as_posix())
+            subs.append(Submission(student, p, {"identity": "path", "duplicate_stem": stem}))
         else:
-            subs.append(Submission(p.stem, p))
-    return subs
+            subs.append(Submission(stem, p))
+    return distinct(subs)
+
+
+def distinct(subs: list[Submission]) -> list[Submission]:
+    """The submissions with ids that differ: names that differ only in bytes that are not UTF-8
+    (written `%XX`) or in a literal `%XX` can meet as text; each is then told apart by a digest of
+    its path, so that no student's grade can overwrite another's."""
+    counts = Counter(s.student for s in subs)
+    if all(n == 1 for n in counts.values()):
+        return subs
+    return [Submission(f"{s.student}~{digest(str(s.path))}", s.path, {**s.meta, "identity": "path"})
+            if counts[s.student] > 1 else s for s in subs]
 
 
 def is_zip(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".zip"
 
 
-def unpack(path: Path, workdir: Path | None) -> Path:
-    """Where the notebooks of `path` are: the path itself, or the folder its zip was extracted to."""
+def unpack(path: Path, workdir: Path | None, notice: Callable[[Text], Any] | None = None) -> Path:
+    """Where the notebooks of `path` are: the path itself, or the folder its zip was extracted to.
+    Members of a zip refused one by one are told to `notice`."""
     if not is_zip(path):
         return path
-    from .lms.archive import extract_notebooks
+    from .lms.archive import Refused, extract_notebooks
 
     if workdir is None:
         raise InputError("a zip needs an output folder to be extracted into", path)
@@ -70,28 +85,46 @@ def unpack(path: Path, workdir: Path | None) -> Path:
 
     if not zipfile.is_zipfile(path):
         raise InputError("not a readable zip file", path)
-    slug = re.sub(r"[^\w.-]+", "_", path.stem).strip("._") or "download"
-    return extract_notebooks(path, workdir / "submissions" / slug)
+    slug = cap_bytes(re.sub(r"[^\w.-]+", "_", path.stem).strip("._"), 100) or "download"
+    refused: list[Refused] = []
+    root = extract_notebooks(path, workdir / "submissions" / slug, refused=refused)
+    for member in refused:
+        if notice is not None:
+            notice(Text(f"{name_text(path.name)}: member {member.name!r} was not extracted: {member.why}",
+                        f"{name_text(path.name)}: el archivo {member.name!r} no se extrajo ({member.why})"))
+    return root
 
 
 def intake(path: Path, workdir: Path | None = None, roster: Path | None = None,
-           log: Callable[[str], Any] | None = None) -> list[Submission]:
-    """The submissions under `path` (a folder, a notebook, or an LMS zip extracted into `workdir`)."""
-    root = unpack(path, workdir)
+           log: Callable[[str], Any] | None = None, notice: Callable[[Text], Any] | None = None
+           ) -> list[Submission]:
+    """The submissions under `path` (a folder, a notebook, or an LMS zip extracted into `workdir`).
+
+    `log` gets what the instructor may want to know (grader.log); `notice` what they must see:
+    zip members refused and roster rows refused as ambiguous."""
+    told: list[Text] = []
+
+    def tell(problem: Text) -> None:
+        told.append(problem)
+        if notice is not None:
+            notice(problem)
+
+    root = unpack(path, workdir, tell)
     paths = find_notebooks(root)
     if not paths:
-        raise InputError("no notebooks (.ipynb) found here", path)
+        refused = "".join(f"; {problem.en}" for problem in told[:5])
+        raise InputError(f"no notebooks (.ipynb) found here{refused}", path)
     from .lms.intake import identify_lms
     from .lms.roster import read_roster
 
-    named = identify_lms(paths, root, read_roster(roster) if roster is not None else None, identify)
+    named = identify_lms(paths, root, read_roster(roster) if roster is not None else None, identify, tell)
     if named is None:
         return identify(paths, root)
     subs, notes = named
     for note in notes:
         if log is not None:
             log(note)
-    return subs
+    return distinct(subs)
 
 
 def refresh_meta(stored: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:

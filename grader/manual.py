@@ -23,6 +23,7 @@ from .errors import InputError
 from .exercise import Exercise
 from .i18n import Text, t
 from .results import SubmissionResult, TaskResult
+from .spreadsheet import csv_text, undefuse
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manual_scores (
@@ -53,11 +54,20 @@ def _number(value: Any, where: str, path: Path) -> float:
     return number
 
 
+MAX_MARKS_BYTES = 16 * 2**20  # a class of thousands with a comment on every criterion fits in a few MiB
+
+
 def read_marks(path: Path) -> list[Mark]:
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_MARKS_BYTES:
+            raise InputError(f"a marks file of {size // 2**20} MiB, over the {MAX_MARKS_BYTES // 2**20} MiB limit",
+                             path)
+        raw = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("no such file", path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a marks file", path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", path) from None
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -74,18 +84,33 @@ def read_marks(path: Path) -> list[Mark]:
         where = f"row {row_number}"
         if not row["student"] or not row["task"] or not row["criterion"]:
             raise InputError(f"{where}: student, task and criterion must not be empty", path)
-        marks.append(Mark(row["student"], row["task"], row["criterion"], _number(row["points"], where, path),
-                          row.get("comment", ""), f"{path.name} {where}"))
+        # A cell our marks_template.csv defused (a student id starting with "=") reads as it was.
+        marks.append(Mark(undefuse(row["student"]), undefuse(row["task"]), undefuse(row["criterion"]),
+                          _number(row["points"], where, path), undefuse(row.get("comment", "")),
+                          f"{path.name} {where}"))
     return marks
 
 
 def _read_yaml(raw: str, path: Path) -> list[Mark]:
     import yaml
 
+    class Loader(yaml.SafeLoader):
+        """YAML without aliases: a few KiB of nested `*alias` references expand to millions of
+        nodes (the "billion laughs"), and a marks file never needs one."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(None, None, f"an alias (*{event.anchor}) is not allowed in a "
+                                                  "marks file; write each value out", event.start_mark)
+            return super().compose_node(parent, index)
+
     try:
-        data = yaml.safe_load(raw) or {}
+        data = yaml.load(raw, Loader=Loader) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML ({exc})", path) from None
+    except RecursionError:
+        raise InputError("the YAML is nested too deeply", path) from None
     if not isinstance(data, dict):
         raise InputError("the YAML must map students to tasks to criteria", path)
     marks = []
@@ -185,12 +210,10 @@ def apply_marks(result: SubmissionResult,
 
 def template_rows(results: list[SubmissionResult]) -> str:
     """A CSV to fill in: one row per pending rubric line, with the suggestion beside it."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "task", "criterion", "points", "comment", "max_points", "suggested"])
+    rows = [["student", "task", "criterion", "points", "comment", "max_points", "suggested"]]
     for result in results:
         for task, test in result.tests():
             if test.status == "pending":
-                writer.writerow([result.student, task.id, test.name, "", "", f"{test.max_score:g}",
-                                 "" if test.suggested is None else f"{test.suggested:g}"])
-    return buf.getvalue()
+                rows.append([result.student, task.id, test.name, "", "", f"{test.max_score:g}",
+                             "" if test.suggested is None else f"{test.suggested:g}"])
+    return csv_text(rows)

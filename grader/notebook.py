@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .untrusted import clean, clean_data
 
 MAX_NOTEBOOK_BYTES = 128 * 1024 * 1024
 MAX_CODE_CHARS = 2_000_000
@@ -64,10 +65,11 @@ def content_hash(data: bytes) -> str:
 
 
 def _text(value: Any, where: str, path: Path) -> str:
+    """A source as valid text: JSON may carry lone surrogates and NULs, which nothing can write."""
     if isinstance(value, str):
-        return value
+        return clean(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "".join(value)
+        return clean("".join(value))
     raise InputError(f"{where} is not text", path)
 
 
@@ -105,15 +107,18 @@ def parse_notebook(data: bytes, path: Path) -> StudentNotebook:
             code_chars += len(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         tags = metadata.get("tags", [])
-        tags = tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
-        cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
+        tags = tuple(clean(t) for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
+        cell_id = clean(cell["id"]) if isinstance(cell.get("id"), str) else None
         ours = metadata.get(METADATA_KEY) if isinstance(metadata.get(METADATA_KEY), dict) else {}
-        prompt = ours.get("prompt") if isinstance(ours.get("prompt"), str) else ""
+        prompt = clean(ours["prompt"]) if isinstance(ours.get("prompt"), str) else ""
         cells.append(Cell(index, kind, source, tags, cell_id, prompt))
     if code_chars > MAX_CODE_CHARS:
         raise InputError(f"the notebook holds {code_chars} characters of code, over the {MAX_CODE_CHARS} limit", path)
     metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    ours = metadata.get(METADATA_KEY) if isinstance(metadata.get(METADATA_KEY), dict) else {}
+    try:
+        ours = clean_data(metadata.get(METADATA_KEY)) if isinstance(metadata.get(METADATA_KEY), dict) else {}
+    except RecursionError:
+        raise InputError(f"the notebook's '{METADATA_KEY}' metadata is nested too deeply", path) from None
     exercise = ours.get("exercise") if isinstance(ours.get("exercise"), str) else None
     return StudentNotebook(path, tuple(cells), exercise, content_hash(data), ours)
 

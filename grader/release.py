@@ -22,6 +22,8 @@ from .exercise import Exercise
 from .files import write_atomic
 from .exam import LETTERS, permutation, render_choice
 from .notebook import ANSWER_PLACEHOLDER, METADATA_KEY
+from .spreadsheet import csv_text
+from .untrusted import file_stem
 
 BEGIN = re.compile(r"^(\s*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
@@ -119,7 +121,7 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
         write_atomic(notebook, json.dumps(student_notebook(exercise, lang=lang), indent=1, ensure_ascii=False) + "\n")
         written.append(notebook)
     else:
-        keys = ["student,question,letter,option"]
+        keys = [["student", "question", "letter", "option"]]
         for student in students:
             nb = student_notebook(exercise, student, lang)
             notebook = out / _safe(student) / f"{exercise.id}.ipynb"
@@ -127,8 +129,8 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
             written.append(notebook)
             for qid, order in nb["metadata"][METADATA_KEY].get("shuffle", {}).items():
                 options = exercise.task(qid).choice.options
-                keys += [f"{_csv(student)},{qid},{letter},{options[i].id}" for letter, i in zip(LETTERS, order)]
-        write_atomic(out / "keys.csv", "\n".join(keys) + "\n")
+                keys += [[student, qid, letter, options[i].id] for letter, i in zip(LETTERS, order)]
+        write_atomic(out / "keys.csv", csv_text(keys))
         written.append(out / "keys.csv")
     bundle = out / f"{exercise.id}{BUNDLE_SUFFIX}"
     write_bundle(exercise, bundle)
@@ -143,11 +145,8 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "student"
-
-
-def _csv(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+    """A folder per student: two ids never share one, however long or alike."""
+    return file_stem(name)
 
 
 def read_roster(path: Path) -> list[str]:

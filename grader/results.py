@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .i18n import Text
+from .untrusted import clean_data
 
 SCHEMA_VERSION = "1.0"
 
@@ -206,6 +207,7 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        data = clean_data(data)  # a row stored by an older grader may hold text nothing can write
         return cls(
             student=data["student"], file=data["file"], exercise=data.get("exercise"),
             exercise_version=data.get("exercise_version"), status=data["status"],
@@ -236,6 +238,11 @@ class SubmissionResult:
         if self.meta:
             data["meta"] = self.meta
         return data
+
+    def cleaned(self) -> SubmissionResult:
+        """The same result with every text valid Unicode: what a student's code printed, raised or
+        returned may hold lone surrogates or NULs, and nothing could store or write it then."""
+        return SubmissionResult.from_dict(self.to_dict())
 
     def with_identity(self, student: str, file: str) -> SubmissionResult:
         return replace(self, student=student, file=file)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .untrusted import name_text
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -14,3 +16,8 @@ class Submission:
     student: str
     path: Path
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        """The path as text for results and reports (bytes that are not UTF-8 written `%XX`)."""
+        return name_text(self.path)

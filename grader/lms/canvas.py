@@ -13,13 +13,13 @@ The "Upload submissions" re-upload attaches a file to a submission when the firs
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from decimal import Decimal
 
 from ..errors import InputError
 from ..results import SubmissionResult
+from ..spreadsheet import csv_text
+from ..untrusted import cap_bytes
 from .common import canvas_user_id, lms_meta, plain_number, roster_meta, scaled
 
 HEADER = ("Student", "ID", "SIS Login ID", "Section")
@@ -36,8 +36,7 @@ def check_column(column: str) -> str:
 
 
 def display_name(result: SubmissionResult) -> str:
-    name = roster_meta(result).get("name") or lms_meta(result).get("name") or result.student
-    return f'="{name}"' if name.startswith("=") else name  # as Canvas's own export defuses formulas
+    return roster_meta(result).get("name") or lms_meta(result).get("name") or result.student
 
 
 def gradebook_csv(results: list[SubmissionResult], column: str, points: Decimal) -> tuple[str, list[str]]:
@@ -60,12 +59,9 @@ def gradebook_csv(results: list[SubmissionResult], column: str, points: Decimal)
         rows.append([display_name(result), user_id, roster.get("sis_login_id", ""), roster.get("section", ""),
                      plain_number(scaled(result, points, 2))])
     rows.sort(key=lambda row: (row[0].lower(), row[1]))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*HEADER, column])
-    writer.writerow([POINTS_ROW, "", "", "", f"{points:.2f}"])
-    writer.writerows(rows)
-    return buffer.getvalue(), warnings
+    # Every cell defused (a name starting with "=", "+", "-" or "@" is text, not a formula);
+    # the points are numbers and stay so.
+    return csv_text([[*HEADER, column], [POINTS_ROW, "", "", "", f"{points:.2f}"], *rows]), warnings
 
 
 def feedback_name(result: SubmissionResult) -> str | None:
@@ -74,7 +70,8 @@ def feedback_name(result: SubmissionResult) -> str | None:
     if user_id is None or not attachment:
         return None
     # Letters only before the ids: no digit-only field may come before the user id.
-    prefix = re.sub(r"[\W\d_]+", "", lms_meta(result).get("name") or roster_meta(result).get("name") or "") or "student"
+    prefix = re.sub(r"[\W\d_]+", "", lms_meta(result).get("name") or roster_meta(result).get("name") or "")
+    prefix = cap_bytes(prefix, 100) or "student"  # the ids after it keep the name unique
     return f"{prefix}_{user_id}_{attachment}_feedback.html"
 
 
@@ -89,6 +86,10 @@ def feedback_zip(results: list[SubmissionResult], lang: str) -> tuple[bytes, lis
             if name is None:
                 warnings.append(f"{result.student}: no Canvas user id and attachment id; no feedback file")
             continue
+        try:
+            members.append((name, report_html(result, exercise_title(result.exercise), lang)))
+        except Exception as exc:  # one student's report, never the whole export
+            warnings.append(f"{result.student}: the feedback file could not be written ({type(exc).__name__}: {exc})")
+            continue
         names.add(name)
-        members.append((name, report_html(result, exercise_title(result.exercise), lang)))
     return zip_bytes(members), warnings

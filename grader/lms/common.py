@@ -26,7 +26,7 @@ def moodle_participant(result: SubmissionResult) -> str | None:
     if lms.get("platform") == "moodle" and lms.get("participant"):
         return str(lms["participant"])
     lms_id = roster_meta(result).get("lms_id", "")
-    return lms_id if lms_id.isdigit() else None
+    return lms_id if lms_id.isascii() and lms_id.isdigit() else None
 
 
 def canvas_user_id(result: SubmissionResult) -> str | None:
@@ -34,7 +34,7 @@ def canvas_user_id(result: SubmissionResult) -> str | None:
     if lms.get("platform") == "canvas" and lms.get("user_id"):
         return str(lms["user_id"])
     lms_id = roster_meta(result).get("lms_id", "")
-    return lms_id if lms_id.isdigit() else None
+    return lms_id if lms_id.isascii() and lms_id.isdigit() else None
 
 
 def scaled(result: SubmissionResult, maximum: Decimal, decimals: int) -> Decimal:

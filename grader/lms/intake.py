@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import Text
 from ..submission import Submission
+from ..untrusted import name_text
 from .names import CanvasName, LmsName, MoodleName, parse_canvas, parse_moodle
 from .roster import Entry, Roster
 
@@ -49,37 +52,81 @@ def lms_ids(lms: LmsName | None) -> list[str]:
 def recognise(paths: list[Path], base: Path, roster: Roster | None) -> list[Found]:
     found = []
     for path in paths:
-        relative = path.relative_to(base).as_posix()
+        relative = name_text(path.relative_to(base).as_posix())
         found.append(Found(path, relative, os.stat(path).st_mtime, parse_moodle(relative)))
-    others = [f for f in found if f.lms is None and not (roster and roster.by_file(f.relative))]
-    canvas = [parse_canvas(f.path.name) for f in others]
+    others = [f for f in found if f.lms is None and not (roster and roster.rows_for(f.relative))]
+    canvas = [parse_canvas(name_text(f.path.name)) for f in others]
     if others and all(canvas):
         for f, name in zip(others, canvas):
             f.lms = name
     return found
 
 
-def identify_lms(paths: list[Path], root: Path, roster: Roster | None,
-                 plain: Any) -> tuple[list[Submission], list[str]] | None:
+def match_roster(found: list[Found], roster: Roster) -> list[Text]:
+    """Give each file its roster row: by LMS id first, then by the row's `file`.
+
+    A `file` names one notebook. When it fits several (one name in several folders, a stem that
+    several files share) or a file fits several rows, the match is refused: those files keep
+    their own names, and the ambiguity is returned for the instructor to see. A file a student
+    placed beside another's can thus never take that student's row."""
+    rest = []
+    for f in found:
+        f.entry = next((e for e in (roster.by_lms_id(i) for i in lms_ids(f.lms)) if e), None)
+        if f.entry is None:
+            rest.append(f)
+    rows: dict[Entry, list[Found]] = defaultdict(list)
+    for f in rest:
+        for entry in roster.rows_for(f.relative):
+            rows[entry].append(f)
+    by_file: dict[str, list[Entry]] = defaultdict(list)
+    for entry, files in rows.items():
+        for f in files:
+            by_file[f.relative].append(entry)
+    problems = []
+    for entry, files in rows.items():
+        if len(files) > 1:
+            names = ", ".join(sorted(f.relative for f in files))
+            problems.append(Text(f"roster: the row of {entry.student} (file {entry.file!r}) fits {len(files)} "
+                                 f"notebooks ({names}); none is taken as theirs, each is graded under its own name",
+                                 f"lista: la fila de {entry.student} (archivo {entry.file!r}) corresponde a "
+                                 f"{len(files)} cuadernos ({names}); ninguno se toma como suyo, cada uno se corrige "
+                                 "con su propio nombre"))
+    for relative, entries in by_file.items():
+        if len(entries) > 1:
+            names = ", ".join(e.student for e in entries)
+            problems.append(Text(f"roster: {relative} fits the rows of {names}; it is graded under its own name",
+                                 f"lista: {relative} corresponde a las filas de {names}; se corrige con su propio "
+                                 "nombre"))
+    for entry, files in rows.items():
+        if len(files) == 1 and len(by_file[files[0].relative]) == 1:
+            files[0].entry = entry
+    return problems
+
+
+def identify_lms(paths: list[Path], root: Path, roster: Roster | None, plain: Any,
+                 notice: Callable[[Text], Any] | None = None) -> tuple[list[Submission], list[str]] | None:
     """Submissions named by LMS file names and the roster, or None when neither applies.
 
-    `plain(paths, root)` names the files that neither names (the folder rule of grader.intake).
+    `plain(paths, root)` names the files that neither names (the folder rule of grader.intake);
+    what the instructor must see (ambiguous roster rows) goes to `notice` as well as the notes.
     """
     base = root if root.is_dir() else root.parent
     found = recognise(paths, base, roster)
     if roster is None and not any(f.lms for f in found):
         return None
     notes: list[str] = []
+    if roster is not None:
+        for problem in match_roster(found, roster):
+            notes.append(problem.en)
+            if notice is not None:
+                notice(problem)
     keyed: dict[str, list[Found]] = defaultdict(list)
     rest: list[Found] = []
     for f in found:
         if f.lms is not None:
             f.meta["lms"] = f.lms.meta()
-        if roster is not None:
-            f.entry = next((e for e in (roster.by_lms_id(i) for i in lms_ids(f.lms)) if e), None) \
-                or roster.by_file(f.relative)
-            if f.entry is None:
-                notes.append(f"roster: no row for {f.relative}; named from its file name")
+        if roster is not None and f.entry is None:
+            notes.append(f"roster: no row for {f.relative}; named from its file name")
         if f.entry is not None:
             f.meta["roster"] = f.entry.meta()
             keyed[f.entry.student].append(f)
@@ -107,7 +154,7 @@ def identify_lms(paths: list[Path], root: Path, roster: Roster | None,
     taken = set(keyed)
     for sub in plain([f.path for f in rest], root) if rest else []:
         if sub.student in taken:  # a plain stem equal to an LMS name: told apart by its path
-            student = sub.path.relative_to(base).with_suffix("").as_posix()
+            student = name_text(sub.path.relative_to(base).with_suffix("").as_posix())
             sub = Submission(student, sub.path, {**sub.meta, "identity": "path"})
         subs.append(sub)
     subs.sort(key=lambda s: str(s.path))

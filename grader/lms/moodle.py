@@ -24,6 +24,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..i18n import Text
 from ..results import SubmissionResult
+from ..spreadsheet import defuse
+from ..untrusted import cap_bytes
 from . import csvsplice
 from .common import feedback_comment, moodle_participant, scaled
 
@@ -176,10 +178,10 @@ def fill_worksheet(sheet: Worksheet, results: list[SubmissionResult], title: Tex
                             f"{sheet.cell(r, 'maximum')!r}; row left as it was")
             continue
         grade = format_grade(scaled(result, maximum, style.decimals), style)
-        replacements[(r, sheet.columns["grade"])] = csvsplice.render(grade, sheet.delimiter)
+        replacements[(r, sheet.columns["grade"])] = csvsplice.render(defuse(grade), sheet.delimiter)
         if "feedback" in sheet.columns:
             comment = feedback_comment(result, title, lang)
-            replacements[(r, sheet.columns["feedback"])] = csvsplice.render(comment, sheet.delimiter)
+            replacements[(r, sheet.columns["feedback"])] = csvsplice.render(defuse(comment), sheet.delimiter)
         written.append(participant)
     for participant, result in sorted(by_participant.items()):
         if participant not in seen:
@@ -201,7 +203,10 @@ def feedback_folder(result: SubmissionResult, participant: str, style: str = "mo
     lms = result.meta.get("lms") or {}
     roster = result.meta.get("roster") or {}
     name = lms.get("name") if lms.get("platform") == "moodle" else None
-    name = clean_filename((name or roster.get("name") or result.student).replace("_", " ")) or "Participant"
+    name = clean_filename((name or roster.get("name") or result.student).replace("_", " "))
+    # The participant number after it tells folders apart; the name is cut to keep the folder
+    # within what a file system holds.
+    name = cap_bytes(name, 150).strip() or "Participant"
     folder = f"{name}_{participant}_assignsubmission_file"
     return folder + "_" if style == "legacy" else folder
 
@@ -222,7 +227,11 @@ def feedback_zip(results: list[SubmissionResult], lang: str, style: str = "moder
         participant = str(int(participant))
         if participant in seen:
             continue
+        try:
+            folder = feedback_folder(result, participant, style)
+            members.append((f"{folder}/{FEEDBACK_FILE}", report_html(result, exercise_title(result.exercise), lang)))
+        except Exception as exc:  # one student's report, never the whole export
+            warnings.append(f"{result.student}: the feedback file could not be written ({type(exc).__name__}: {exc})")
+            continue
         seen.add(participant)
-        folder = feedback_folder(result, participant, style)
-        members.append((f"{folder}/{FEEDBACK_FILE}", report_html(result, exercise_title(result.exercise), lang)))
     return zip_bytes(members), warnings

@@ -70,7 +70,7 @@ LmsName = MoodleName | CanvasName
 def moodle_component(part: str) -> tuple[str, str, str, str] | None:
     """(name, participant, plugin, rest) when `part` is a Moodle per-student prefix."""
     fields = part.split("_", 4)
-    if len(fields) < 4 or not fields[0].strip() or not fields[1].isdigit():
+    if len(fields) < 4 or not fields[0].strip() or not _digits(fields[1]):
         return None
     if not (_MOODLE_PLUGIN.match(fields[2]) and re.fullmatch(r"[a-z0-9]+", fields[3])):
         return None

@@ -49,13 +49,11 @@ class Roster:
         wanted = ident.removeprefix("anon_")
         return next((e for e in self.entries if e.lms_id and e.lms_id.removeprefix("anon_") == wanted), None)
 
-    def by_file(self, relative: str) -> Entry | None:
+    def rows_for(self, relative: str) -> list[Entry]:
+        """The rows whose `file` fits the file at `relative`: its path, its name or its stem."""
         path = Path(relative)
-        for candidate in (relative, path.name, path.stem):
-            for entry in self.entries:
-                if entry.file and entry.file.strip("/") == candidate:
-                    return entry
-        return None
+        candidates = {relative, path.with_suffix("").as_posix(), path.name, path.stem}
+        return [e for e in self.entries if e.file and e.file.strip("/") in candidates]
 
 
 def read_roster(path: Path) -> Roster:

@@ -107,6 +107,7 @@ class ClassPage:
     flags: list[Flag]
     rows: list[Row]
     similar: list[Similar] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # problems met at intake, for the instructor
 
 
 def _stats(scores: list[float], lang: str) -> dict[str, str]:

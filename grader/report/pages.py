@@ -14,17 +14,16 @@ from markupsafe import Markup
 from ..i18n import Text
 from ..library import bundle_dir
 from ..results import SubmissionResult
+from ..untrusted import file_stem
 from .classpage import class_page
 from .ui import UI, number
 from .views import student_page
 
 
 def report_name(student: str) -> str:
-    """A file name for a student's report: readable, safe, and unique per student id."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
-    if slug != student:
-        slug += "-" + hashlib.sha1(student.encode()).hexdigest()[:6]
-    return slug[:120] + ".html"
+    """A file name for a student's report: readable, safe, and unique per student id however
+    long (see grader.untrusted.file_stem)."""
+    return file_stem(student) + ".html"
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +42,9 @@ def render_student(result: SubmissionResult, title: Text, lang: str) -> str:
 
 
 def render_index(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str],
-                 similar: Sequence[Mapping[str, Any]] = ()) -> str:
-    """The class page; `similar` are near-duplicate pairs as `grader.similarity.Pair.to_json()` writes them."""
+                 similar: Sequence[Mapping[str, Any]] = (), *, notices: Sequence[str] = ()) -> str:
+    """The class page; `similar` are near-duplicate pairs as `grader.similarity.Pair.to_json()` writes them;
+    `notices` what intake set aside or could not decide (refused zip members, ambiguous roster rows)."""
     page = class_page(results, title, lang, links, similar)
+    page.notices = list(notices)
     return _environment().get_template("index.html.j2").render(ui=UI[lang], lang=lang, page=page)

@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import replace
 from typing import Any, NoReturn
 
 from . import codec, compat, isolation, seccomp
@@ -233,12 +234,13 @@ def _close_all_but(keep: set[int]) -> None:
 
 
 def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isolation.Plan,
-        setup: Limits, pid_one: bool = False) -> NoReturn:
+        pid_one: bool = False) -> NoReturn:
     """Entry point in the freshly forked child. Never returns.
 
-    The child isolates itself first (namespaces, its own root, its own uid, scrubbed interpreter,
-    seccomp filter: none of it depends on the job, `setup` only sizes /tmp), then waits for the
-    notebook on `job_fd`. So a supervisor can fork the child before it reads the job at all.
+    The child waits for its set-up (masks, support files, the size of /tmp: nothing of any
+    student), isolates itself (namespaces, its own root, its own uid, scrubbed interpreter,
+    seccomp filter), then waits for the notebook on `job_fd`. So a supervisor forks the child
+    before it reads anything, and the child is ready before its job arrives.
 
     With `pid_one`, the supervisor forked us as process 1 of a new PID namespace; otherwise the
     namespaces are made here and we continue in process 1 of a new one, a relay left outside.
@@ -253,8 +255,19 @@ def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isola
         _close_all_but({result_fd, job_fd})
         isolation.die_with_parent()
         isolation.first_to_go()
+    except BaseException:
+        _exit(72)
+    try:
+        setup = read_frame(job_fd).header
+        plan = replace(plan, hide=tuple(str(p) for p in setup.get("hide", ())),
+                       files=tuple((str(a), str(b)) for a, b in setup.get("files", ())))
+        tmpfs = Limits(tmpfs_bytes=int(setup.get("tmpfs_bytes") or Limits().tmpfs_bytes))
+        del setup
+    except BaseException:
+        _exit(73)  # the worker went away, or gave this child up
+    try:
         base = isolation.processes_now(plan.level)
-        isolation.apply_namespaces(plan, setup, pid_one)
+        isolation.apply_namespaces(plan, tmpfs, pid_one)
         channel.owner = _getpid()  # after a fork into a new PID namespace, the notebook is us
         isolation.drop_privileges(plan)
         isolation.finish_privileges()
@@ -268,12 +281,13 @@ def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isola
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file over its size cap fails to grow; no kill
         _prepare_builtins()
     except BaseException as exc:
+        channel.owner = _getpid()
         channel.send({"event": "setup_failed", "error": _error(exc)})
         _exit(72)
     try:
         job = read_frame(job_fd)
     except BaseException:
-        _exit(73)  # the worker went away, or gave this child up
+        _exit(73)
     _execute(job, job_fd, channel, plan, base)
 
 

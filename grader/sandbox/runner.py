@@ -268,13 +268,14 @@ class _Worker:
         self.result_fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         self.pidfd: int | None = None
         self.ready: dict[str, Any] | None = None
+        self.sent_setup: dict[str, Any] | None = None
         self.siblings = [_Worker._sibling(job_w, result_r) for (_, job_w), (result_r, _) in pipes]
 
     @classmethod
     def _sibling(cls, job_fd: int, result_fd: int) -> _Worker:
         worker = cls.__new__(cls)
         worker.proc, worker.job_fd, worker.result_fd = None, job_fd, result_fd
-        worker.pidfd, worker.ready, worker.siblings = None, None, []
+        worker.pidfd, worker.ready, worker.siblings, worker.sent_setup = None, None, [], None
         return worker
 
     def _wait_ready(self) -> dict[str, Any]:
@@ -293,9 +294,15 @@ class _Worker:
     def run(self, setup: dict[str, Any], header: dict[str, Any], blobs: list[bytes]) -> Frame:
         self._wait_ready()
         try:
-            write_frame(self.job_fd, setup)
+            if setup != self.sent_setup:
+                write_frame(self.job_fd, setup)
             write_frame(self.job_fd, header, blobs)
-            return read_frame(self.result_fd)
+            result = read_frame(self.result_fd)
+            # The next job's child can isolate itself now, while this result is judged.
+            self.sent_setup = None
+            write_frame(self.job_fd, setup)
+            self.sent_setup = setup
+            return result
         except (EOFError, ProtocolError, OSError, BrokenPipeError) as exc:
             raise WorkerDied(str(exc)) from None
 

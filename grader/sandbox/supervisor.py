@@ -17,13 +17,13 @@ import shutil
 import signal
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import cgroups, child, isolation
 from .cgroups import Cgroup
 from .limits import Limits
-from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame
+from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame, write_frame
 
 PIPE_CHUNK = 1 << 16
 # What the child may say; anything else it writes on the channel is dropped here.
@@ -90,19 +90,22 @@ class Setup:
         return cls(hide, int(data.get("tmpfs_bytes") or Limits().tmpfs_bytes), files)
 
 
+MAX_FILES = 1000  # entries at the top of a support folder (each is one mount)
+
+
 def files_of(folder: str | None) -> tuple[tuple[str, str], ...]:
     """(host path, name) of each entry of an exercise's support folder."""
     if not folder or not os.path.isdir(folder):
         return ()
-    return tuple((os.path.join(os.path.realpath(folder), name), name) for name in sorted(os.listdir(folder))
-                 if not name.startswith("."))
+    names = sorted(name for name in os.listdir(folder) if not name.startswith("."))[:MAX_FILES]
+    return tuple((os.path.join(os.path.realpath(folder), name), name) for name in names)
 
 
 @dataclass
 class Spare:
-    """A child forked and isolated ahead of its job, waiting for it on `w_job`."""
+    """A child forked ahead of its job: it waits for its set-up, isolates itself, then waits for
+    the job, all on `w_job`."""
 
-    setup: Setup
     pid: int
     pidfd: int
     r_res: int
@@ -110,6 +113,56 @@ class Spare:
     r_err: int
     w_job: int
     plan: isolation.Plan
+    ctx: Context
+    setup: Setup | None = None
+
+    @classmethod
+    def fork(cls, ctx: Context) -> Spare:
+        level = ctx.level
+        workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
+        # One uid per worker, from its pid: unique among the live workers of every grader on the
+        # machine, so RLIMIT_NPROC and the sweep concern this worker's child alone.
+        uid = isolation.SANDBOX_UID_BASE + os.getppid() if level == "full" else None
+        plan = isolation.Plan(level=level, hide=(), keep=ctx.keep, uid=uid, workdir=workdir, seccomp=ctx.seccomp)
+        r_res, w_res = os.pipe()
+        r_out, w_out = os.pipe()
+        r_err, w_err = os.pipe()
+        r_job, w_job = os.pipe()
+        pid_one = False
+        if ctx.spare_pid_namespace:
+            try:
+                isolation.unshare_pid()  # our next child becomes process 1 of a new PID namespace
+                pid_one = True
+            except OSError:
+                pass
+        pid = os.fork()
+        if pid == 0:
+            try:
+                for fd in (r_res, r_out, r_err, w_job):
+                    os.close(fd)
+                child.run(r_job, w_res, w_out, w_err, plan, pid_one=pid_one)
+            finally:
+                os._exit(70)
+        for fd in (w_res, w_out, w_err, r_job):
+            os.close(fd)
+        return cls(pid, os.pidfd_open(pid), r_res, r_out, r_err, w_job, plan, ctx)
+
+    def prepare(self, setup: Setup) -> None:
+        """Hand the child what isolating itself depends on. Under "full" and "userns" it learns
+        no path of the grader's: only masks inside folders it sees anyway, and its support files."""
+        hidden = tuple(dict.fromkeys(setup.hide + self.ctx.always_hidden))
+        if self.plan.level != "basic":
+            kept = tuple(os.path.realpath(k) for k in self.ctx.keep)
+            hidden = tuple(h for h in (os.path.realpath(p) for p in hidden)
+                           if any(h != k and h.startswith(k.rstrip("/") + "/") for k in kept))
+        files = files_of(setup.files)
+        self.plan = replace(self.plan, hide=hidden, files=files)
+        try:
+            write_frame(self.w_job, {"cmd": "setup", "hide": list(hidden), "files": [list(f) for f in files],
+                                     "tmpfs_bytes": setup.tmpfs_bytes})
+        except OSError:
+            pass  # the child is gone: the job will find it so
+        self.setup = setup
 
     def alive(self) -> bool:
         return not select.select([self.pidfd], [], [], 0)[0]
@@ -130,40 +183,6 @@ class Spare:
                 pass
         if self.plan.level == "basic":
             shutil.rmtree(self.plan.workdir, ignore_errors=True)
-
-
-def spawn(setup: Setup, ctx: Context) -> Spare:
-    level = ctx.level
-    workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
-    # One uid per worker, from its pid: unique among the live workers of every grader on the
-    # machine, so RLIMIT_NPROC and the sweep concern this worker's child alone.
-    uid = isolation.SANDBOX_UID_BASE + os.getppid() if level == "full" else None
-    hide = tuple(dict.fromkeys(setup.hide + ctx.always_hidden))
-    plan = isolation.Plan(level=level, hide=hide, keep=ctx.keep, uid=uid, workdir=workdir,
-                          files=files_of(setup.files), seccomp=ctx.seccomp)
-    r_res, w_res = os.pipe()
-    r_out, w_out = os.pipe()
-    r_err, w_err = os.pipe()
-    r_job, w_job = os.pipe()
-    pid_one = False
-    if ctx.spare_pid_namespace:
-        try:
-            isolation.unshare_pid()  # this supervisor forks one child only: it becomes process 1
-            pid_one = True
-        except OSError:
-            pass
-    pid = os.fork()
-    if pid == 0:
-        try:
-            for fd in (r_res, r_out, r_err, w_job):
-                os.close(fd)
-            child.run(r_job, w_res, w_out, w_err, plan, Limits(tmpfs_bytes=setup.tmpfs_bytes), pid_one=pid_one)
-        finally:
-            os._exit(70)
-    for fd in (w_res, w_out, w_err, r_job):
-        os.close(fd)
-    os.set_blocking(w_job, False)
-    return Spare(setup, pid, os.pidfd_open(pid), r_res, r_out, r_err, w_job, plan)
 
 
 class ParentGone(Exception):
@@ -272,6 +291,7 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
     started = time.monotonic()
     plan, pid, pidfd = spare.plan, spare.pid, spare.pidfd
     r_res, r_out, r_err = spare.r_res, spare.r_out, spare.r_err
+    os.set_blocking(spare.w_job, False)
     outbox = _Outbox(spare.w_job)
     probes = _Probes(job)
     forbid = sorted({name for p in probes.items for name in p.get("forbid", ())})

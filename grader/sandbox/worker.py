@@ -5,11 +5,11 @@ BLAS/OpenMP thread and a minimal environment, it talks frames on its stdin/stdou
 `--sibling=JOB_FD:RESULT_FD` arguments, it forks one more worker per pair once its imports are
 done, each talking on its pair.
 
-A worker never reads a job itself. For each job it forks a supervisor (supervisor.py), which
-forks the notebook's child before it reads anything, then reads the job, supervises the child and
-reports; then the supervisor ends, taking the job with it. So every child starts from the memory
-of a process that only imported and forked: nothing of an earlier student, of the grading
-process's environment or of its command line is in it. The worker never runs student code and
+A worker never reads anything from the grading process after its start. For each job it forks a
+supervisor (supervisor.py), which forks the notebook's child before it reads anything, then hands
+it its set-up and its job, supervises it and reports; then the supervisor ends, taking the job
+with it. So every child starts from the memory of a process that only imported and forked:
+nothing of an earlier student, of the grading process's environment, command line or paths. The worker never runs student code and
 never imports the reference package or an exercise.
 """
 
@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import gc
 import importlib
-import json
 import os
 import sys
 
 from . import cgroups, isolation, seccomp
 from .cgroups import Cgroup
 from .protocol import ProtocolError, read_frame, write_frame
-from .supervisor import Context, ParentGone, Setup, spawn, supervise
+from .supervisor import Context, ParentGone, Setup, Spare, supervise
 
 # How a supervisor ends: its job done, or the grading process gone (the worker ends too).
 DONE, STOP = 0, 3
@@ -113,56 +112,48 @@ def main(argv: list[str]) -> int:
 
 
 def _zygote(proto_in: int, proto_out: int, ctx: Context) -> int:
-    """Fork one supervisor per job and wait for it; learn from each what the next child needs."""
-    setup = Setup()
+    """Fork one supervisor per job and wait for it. The zygote reads nothing from the grading
+    process: every child of every job starts from this memory."""
     while True:
-        r_note, w_note = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(r_note)
             code = STOP
             try:
-                code = _supervisor(proto_in, proto_out, ctx, setup, w_note)
+                code = _supervisor(proto_in, proto_out, ctx)
             finally:
                 os._exit(code)
-        os.close(w_note)
-        note = b""
-        while chunk := os.read(r_note, 1 << 16):
-            note += chunk
-        os.close(r_note)
         _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        if code != DONE:
+        if os.waitstatus_to_exitcode(status) != DONE:
             return 0  # the grading process is gone, or a supervisor failed: our pipes close with us
-        try:
-            setup = Setup.from_json(json.loads(note))
-        except ValueError:
-            setup = Setup()
 
 
-def _supervisor(proto_in: int, proto_out: int, ctx: Context, setup: Setup, note_fd: int) -> int:
-    """One job: fork its child (isolated ahead of the job), then read the job and supervise it."""
+def _supervisor(proto_in: int, proto_out: int, ctx: Context) -> int:
+    """One job: fork its child at once, hand it its set-up as soon as the grading process sends it
+    (ahead of the job, while the previous result is judged), then the job; supervise; report."""
     isolation.die_with_parent()
-    spare = spawn(setup, ctx)
+    spare = Spare.fork(ctx)
     try:
-        try:
-            first = read_frame(proto_in)
-            if first.header.get("cmd") != "setup":
+        while True:
+            try:
+                frame = read_frame(proto_in)
+            except (EOFError, ProtocolError, OSError):
                 return STOP
-            wanted = Setup.from_json(first.header.get("setup"))
-            if wanted != spare.setup or not spare.alive():
-                # Prepared for other paths, or gone: another child, still before any job is read.
-                spare.discard()
-                spare = spawn(wanted, ctx)
-            os.write(note_fd, json.dumps(wanted.to_json()).encode())
-            os.close(note_fd)
-            job = read_frame(proto_in)
-        except (EOFError, ProtocolError, OSError):
-            return STOP
-        if job.header.get("cmd") != "run":
-            return STOP
+            command = frame.header.get("cmd")
+            if command == "setup":
+                wanted = Setup.from_json(frame.header.get("setup"))
+                if spare.setup is not None and (wanted != spare.setup or not spare.alive()):
+                    spare.discard()  # set up for other paths: another child, before any job is read
+                    spare = Spare.fork(ctx)
+                if spare.setup is None:
+                    spare.prepare(wanted)
+            elif command == "run":
+                break
+            else:
+                return STOP
+        if spare.setup is None:
+            spare.prepare(Setup())
         try:
-            header, blobs = supervise(job, spare, ctx, parent=proto_in)
+            header, blobs = supervise(frame, spare, ctx, parent=proto_in)
         except ParentGone:
             return STOP
         spare = None

@@ -50,7 +50,7 @@ def test_gradebook_csv_imports_into_the_assignment_by_user_id():
     assert imported.points == {48213: Decimal("10.00")}
     assert imported.scores == {"98765": {48213: Decimal("7.14")}, "98766": {48213: Decimal("4.29")},
                                "98770": {48213: Decimal(8)}, "98767": {48213: Decimal(0)}}
-    assert imported.names["98770"] == '="=Doe, Ann"' and imported.sis_login["98770"] == "adoe"
+    assert imported.names["98770"] == "'=Doe, Ann" and imported.sis_login["98770"] == "adoe"  # text, not a formula
     assert imported.sections["98770"] == "NN-101 A" and imported.names["98765"] == "doejane"
     assert any("anon_Xk29q" in w and "roster" in w for w in warnings)
     assert any("plain" in w for w in warnings)

@@ -209,8 +209,8 @@ def test_the_child_cannot_signal_the_worker_or_the_grader(sandbox):
 
 
 def test_fork_and_thread_bombs_are_contained(sandbox):
-    if sandbox.level == "userns" and os.geteuid() == 0:
-        pytest.skip("root is exempt from RLIMIT_NPROC: forced to \"userns\", it is bounded by time only")
+    if sandbox.level != "full" and os.geteuid() == 0:
+        pytest.skip("root is exempt from RLIMIT_NPROC: forced to a weaker level, it is bounded by time only")
     bomb = ("import os\nn = 0\ntry:\n    for _ in range(200):\n        if os.fork() == 0:\n            import time\n"
             "            time.sleep(30)\n            os._exit(0)\n        n += 1\nexcept OSError:\n    pass")
     threads = ("import threading, time\nm = 0\ntry:\n    for _ in range(500):\n"
@@ -219,7 +219,7 @@ def test_fork_and_thread_bombs_are_contained(sandbox):
     started = time.monotonic()
     ex = run(sandbox, bomb, threads, probes=[Probe("n", "variable", "n"), Probe("m", "variable", "m")])
     if sandbox.level == "basic":
-        assert ex.cells[0].error.type == "PermissionError"  # fork refused outright
+        assert ex.probes["n"].value == 0  # fork refused outright (a PermissionError, caught as OSError)
     else:
         assert ex.probes["n"].value < 64
     assert ex.probes["m"].value < 64
