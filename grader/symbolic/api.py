@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
-from .bounded import BoundedResult, Limits, run_bounded
+from .bounded import BoundedResult, Limits, run_bounded, run_each
 from .spec import DerivationSpec
 from .verdict import Verdict, VerdictDecodeError
 
@@ -15,14 +16,16 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LIMITS",
     "check_answer",
-    "check_answers",
     "check_answer_in_process",
-    "read_answer",
-    "prepare",
+    "check_answers",
+    "default_parallel",
     "latex_available",
+    "prepare",
+    "read_answer",
 ]
 
-DEFAULT_LIMITS: Final = Limits()
+DEFAULT_LIMITS: Final = Limits(wall_s=12.0, cpu_s=10)
+"""The budget of one answer: enough for the soft budgets of its layers, which come first."""
 
 _FAILURE_TEXT: Final = {
     "timeout": ("se superó el tiempo máximo", "the time limit was exceeded"),
@@ -102,49 +105,48 @@ def check_answer(
     if not isinstance(text, str):
         return _not_text()
     prepare(spec, latex=latex)
-    result = run_bounded(lambda: check_answer_in_process(spec, text, latex=latex).to_json(), limits)
-    if not result.ok:
-        return _limits_verdict(result)
-    try:
-        return Verdict.from_json(result.value)
-    except VerdictDecodeError:
-        return _limits_verdict(BoundedResult(failure="decode"))
+    return _decoded(run_bounded(_judge_one(spec, text, latex), limits))
 
 
 def check_answers(
-    items: Sequence[tuple[DerivationSpec, str, bool]], *, limits: Limits = DEFAULT_LIMITS
+    items: Sequence[tuple[DerivationSpec, str, bool]], *, limits: Limits = DEFAULT_LIMITS,
+    parallel: int | None = None,
 ) -> list[Verdict]:
     """Judge several ``(spec, text, latex)`` answers, e.g. all the answers of one notebook.
 
-    They are first judged together in one bounded child (``limits`` scaled by their number);
-    if that child fails, each answer is judged again in its own child, so that one answer that
-    exhausts the limits cannot cost the others their verdicts.
+    Each answer is judged in a forked child of its own, under the whole of ``limits`` (never a
+    share of them, never a multiple), ``parallel`` at a time (default :func:`default_parallel`):
+    an answer that uses up its budget costs that budget once and changes no other verdict.
     """
     if not items:
         return []
     for spec, text, latex in items:
         if isinstance(text, str):
             prepare(spec, latex=latex)
-    n = len(items)
-    batch_limits = Limits(
-        wall_s=limits.wall_s * n, cpu_s=limits.cpu_s * n, memory_bytes=limits.memory_bytes,
-        max_output=limits.max_output * n,
-    )
+    results = run_each([_judge_one(spec, text, latex) for spec, text, latex in items], limits,
+                       parallel=parallel or default_parallel())
+    return [_decoded(result) for result in results]
 
-    def batch() -> list[object]:
-        return [
-            check_answer_in_process(spec, text, latex=latex).to_json()
-            if isinstance(text, str) else _not_text().to_json()
-            for spec, text, latex in items
-        ]
 
-    result = run_bounded(batch, batch_limits)
-    if result.ok and isinstance(result.value, list) and len(result.value) == n:
-        try:
-            return [Verdict.from_json(v) for v in result.value]
-        except VerdictDecodeError:
-            pass
-    return [check_answer(spec, text, latex=latex, limits=limits) for spec, text, latex in items]
+def default_parallel() -> int:
+    """Answers judged at once: the cores there are, at least two (so that one answer that uses up
+    its budget does not hold the others back) and at most four (each child may use its memory)."""
+    return max(2, min(os.cpu_count() or 1, 4))
+
+
+def _judge_one(spec: DerivationSpec, text: object, latex: bool) -> Callable[[], object]:
+    if not isinstance(text, str):
+        return lambda: _not_text().to_json()
+    return lambda: check_answer_in_process(spec, text, latex=latex).to_json()
+
+
+def _decoded(result: BoundedResult) -> Verdict:
+    if not result.ok:
+        return _limits_verdict(result)
+    try:
+        return Verdict.from_json(result.value)
+    except VerdictDecodeError:
+        return _limits_verdict(BoundedResult(failure="decode"))
 
 
 def latex_available() -> bool:

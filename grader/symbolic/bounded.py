@@ -1,4 +1,5 @@
-"""Run a callable in a forked child with hard limits, and get its JSON result back.
+"""Run a callable in a forked child with hard limits, and get its JSON result back;
+:func:`run_each` runs several, each in a child of its own under limits of its own, a few at a time.
 
 The child gets ``RLIMIT_AS`` (memory above what the process already maps), ``RLIMIT_CPU``,
 no core files and no file writes; the parent kills it after a wall-clock timeout, reads at most
@@ -17,11 +18,11 @@ import resource
 import select
 import signal
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
 
-__all__ = ["Limits", "BoundedResult", "Failure", "run_bounded", "JSONValue"]
+__all__ = ["BoundedResult", "Failure", "JSONValue", "Limits", "run_bounded", "run_each"]
 
 JSONValue: TypeAlias = Any
 """What ``json.dumps`` accepts (kept loose: the child's result is validated by the caller)."""
@@ -104,43 +105,83 @@ def run_bounded(fn: Callable[[], JSONValue], limits: Limits = Limits()) -> Bound
     ``fn`` must return something ``json.dumps`` accepts (no NaN). An exception in the child is
     reported as ``crashed`` with the exception's type name only.
     """
+    return run_each([fn], limits, parallel=1)[0]
+
+
+@dataclass
+class _Running:
+    """A child the parent is reading from."""
+
+    index: int
+    pid: int
+    fd: int
+    start: float
+    chunks: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+
+def run_each(
+    fns: Sequence[Callable[[], JSONValue]], limits: Limits = Limits(), *, parallel: int = 2
+) -> list[BoundedResult]:
+    """Call each of ``fns`` in a forked child of its own, each under the whole of ``limits``, at
+    most ``parallel`` at a time; the results come back in order.
+
+    One call that uses up its limits costs only its own budget: the others run beside it (or
+    after it) with budgets of their own, so n calls take at most about n budgets / ``parallel``.
+    """
+    results: list[BoundedResult | None] = [None] * len(fns)
+    waiting = list(range(len(fns)))
+    waiting.reverse()
+    running: dict[int, _Running] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, parallel):
+                child = _start(waiting.pop(), fns, limits)
+                running[child.fd] = child
+            now = time.monotonic()
+            for child in [c for c in running.values() if now - c.start >= limits.wall_s]:
+                del running[child.fd]
+                results[child.index] = _finish(child, limits, "timeout")
+            if not running:
+                continue
+            left = min(c.start + limits.wall_s for c in running.values()) - now
+            ready, _, _ = select.select(list(running), [], [], max(left, 0.0))
+            for fd in ready:
+                child = running[fd]
+                chunk = os.read(fd, 65536)
+                child.size += len(chunk)
+                if chunk and child.size <= limits.max_output:
+                    child.chunks.append(chunk)
+                    continue
+                del running[fd]
+                results[child.index] = _finish(child, limits, None if not chunk else "output")
+    finally:
+        for child in running.values():  # only on an exception of our own: leave no child behind
+            _finish(child, limits, "crashed")
+    return [r if r is not None else BoundedResult(failure="crashed") for r in results]
+
+
+def _start(index: int, fns: Sequence[Callable[[], JSONValue]], limits: Limits) -> _Running:
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
-        _child(fn, limits, write_fd)
+        _child(fns[index], limits, write_fd)
     os.close(write_fd)
-    chunks: list[bytes] = []
-    size = 0
-    failure: Failure | None = None
-    deadline = start + limits.wall_s
+    return _Running(index, pid, read_fd, start)
+
+
+def _finish(child: _Running, limits: Limits, failure: Failure | None) -> BoundedResult:
+    """Close the child's pipe, reap it (killed first when it failed), and read its verdict."""
+    os.close(child.fd)
+    if failure is not None:
+        _kill(child.pid)
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                failure = "timeout"
-                break
-            ready, _, _ = select.select([read_fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(read_fd, 65536)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limits.max_output:
-                failure = "output"
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        if failure is not None:
-            _kill(pid)
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            status = 0  # reaped elsewhere (SIGCHLD ignored by the host): judge by the output
-    elapsed = time.monotonic() - start
+        _, status = os.waitpid(child.pid, 0)
+    except ChildProcessError:
+        status = 0  # reaped elsewhere (SIGCHLD ignored by the host): judge by the output
+    elapsed = time.monotonic() - child.start
     if failure is not None:
         return BoundedResult(failure=failure, detail=f"after {elapsed:.1f} s", elapsed_s=elapsed)
     if os.WIFSIGNALED(status):
@@ -148,7 +189,7 @@ def run_bounded(fn: Callable[[], JSONValue], limits: Limits = Limits()) -> Bound
         kind: Failure = "cpu" if sig in (signal.SIGXCPU, signal.SIGKILL) else "crashed"
         return BoundedResult(failure=kind, detail=f"signal {sig}", elapsed_s=elapsed)
     try:
-        message = json.loads(b"".join(chunks))
+        message = json.loads(b"".join(child.chunks))
     except (ValueError, RecursionError):
         return BoundedResult(failure="decode", detail="no valid JSON", elapsed_s=elapsed)
     if not isinstance(message, dict) or not isinstance(message.get("ok"), bool):

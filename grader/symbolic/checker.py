@@ -19,9 +19,13 @@ from .parse import ParsedAnswer, parse_python
 from .spec import DerivationSpec
 from .verdict import Layer, Verdict
 
-__all__ = ["check_answer_in_process", "read_answer", "NUMERIC_BUDGET_S"]
+__all__ = ["NUMERIC_BUDGET_S", "READ_BUDGET_S", "check_answer_in_process", "read_answer"]
 
-NUMERIC_BUDGET_S: Final = 5.0
+READ_BUDGET_S: Final = 3.0
+NUMERIC_BUDGET_S: Final = 3.0
+"""Soft budgets of the layers (the symbolic one has its own); together they stay inside one
+answer's hard budget (``api.DEFAULT_LIMITS``), so an answer that uses them up still gets a verdict
+that says which step ran out of time."""
 
 
 def read_answer(spec: DerivationSpec, text: str, *, latex: bool = False) -> ParsedAnswer:
@@ -53,9 +57,13 @@ def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = Fa
     """
     cspec = compile_spec(spec)
     try:
-        parsed = read_answer(spec, text, latex=latex)
+        with soft_budget(READ_BUDGET_S):
+            parsed = read_answer(spec, text, latex=latex)
     except AnswerFormatError as exc:
         return invalid(exc.message)
+    except (BudgetExceeded, RecursionError, MemoryError):
+        return invalid({"es": "leerla llevó demasiado tiempo; escríbela de forma más sencilla",
+                        "en": "reading it took too long; write it more simply"})
     try:
         return _judge(cspec, parsed)
     except (BudgetExceeded, RecursionError, MemoryError):

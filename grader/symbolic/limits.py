@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -27,14 +28,23 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def soft_budget(seconds: float) -> Iterator[None]:
-    """Raise :class:`BudgetExceeded` inside the block once ``seconds`` of wall time have passed."""
+    """Raise :class:`BudgetExceeded` inside the block once ``seconds`` of wall time have passed.
+
+    Budgets nest: an inner one never outlasts the one around it, and the outer one's clock keeps
+    running while the inner one is in force.
+    """
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left > 0 else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_left > 0:
+            # A spent outer budget fires at once (a timer of 0 would mean "no timer").
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - started), 1e-6))

@@ -18,6 +18,7 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..sandbox.protocol import ProtocolError, read_frame, write_frame
@@ -43,11 +44,15 @@ def _read_only(spec: DerivationSpec, text: str, latex: bool) -> dict[str, Any]:
                               f"tu profesor corrige."}}
 
 
+def _reader(spec: DerivationSpec, text: str | None, latex: bool) -> Callable[[], dict[str, Any] | None]:
+    return lambda: None if text is None else _read_only(spec, text, latex)
+
+
 def serve() -> int:
     proto_in, proto_out = os.dup(0), os.dup(1)
     os.dup2(2, 1)
-    from .api import check_answers, prepare
-    from .bounded import run_bounded
+    from .api import DEFAULT_LIMITS, check_answers, default_parallel, prepare
+    from .bounded import run_each
 
     specs: dict[str, DerivationSpec] = {}
     while True:
@@ -64,9 +69,11 @@ def serve() -> int:
             if header.get("op") == "read":
                 for spec, _, latex in items:
                     prepare(spec, latex=latex)
-                result = run_bounded(lambda: [_read_only(s, t, l) if isinstance(t, str) else None  # noqa: E741
-                                              for s, t, l in items])
-                verdicts = result.value if result.ok else [None] * len(items)
+                # Each answer in a child of its own: one that uses up its budget is read by no one
+                # else's clock.
+                results = run_each([_reader(*item) for item in items], DEFAULT_LIMITS,
+                                   parallel=default_parallel())
+                verdicts = [r.value if r.ok else None for r in results]
             else:
                 verdicts = [v.to_json() for v in check_answers(items)]  # type: ignore[arg-type]
             write_frame(proto_out, {"verdicts": verdicts})

@@ -1,0 +1,104 @@
+"""Each answer has a budget of its own: an answer that uses it up costs that budget once, and no
+other answer's verdict or time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from grader.symbolic import (
+    DerivationSpec,
+    Limits,
+    Verdict,
+    api,
+    check_answers,
+    latex_available,
+    run_bounded,
+)
+from grader.symbolic.bounded import run_each
+from grader.symbolic.limits import BudgetExceeded, soft_budget
+
+BUDGET = Limits(wall_s=1.0, cpu_s=1)
+
+
+@pytest.fixture
+def slow_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer "slow" never finishes (what an unknown parser bomb does); others are judged."""
+    real = api.check_answer_in_process
+
+    def judge(spec: DerivationSpec, text: str, *, latex: bool = False) -> Verdict:
+        if text == "slow":
+            time.sleep(60)
+        return real(spec, text, latex=latex)
+
+    monkeypatch.setattr(api, "check_answer_in_process", judge)
+
+
+def test_nine_answers_that_never_finish_cost_one_budget_each_at_most(
+        slow_answers: None, specs: dict[str, DerivationSpec]) -> None:
+    spec = specs["d_tanh"]
+    start = time.monotonic()
+    verdicts = check_answers([(spec, "slow", False)] * 9, limits=BUDGET)
+    elapsed = time.monotonic() - start
+    assert [v.decided_by for v in verdicts] == ["limits"] * 9
+    assert all(v.status == "undetermined" for v in verdicts)
+    # One budget per answer at most (nine budgets), never the budget times the answers twice.
+    assert elapsed < 9 * BUDGET.wall_s + 2, elapsed
+
+
+def test_one_answer_that_never_finishes_changes_and_delays_no_other(
+        slow_answers: None, specs: dict[str, DerivationSpec]) -> None:
+    right = [(spec, spec.expected, False) for spec in specs.values()]
+    alone = check_answers(right, limits=BUDGET)
+    start = time.monotonic()
+    mixed = check_answers([(specs["d_tanh"], "slow", False), *right], limits=BUDGET)
+    elapsed = time.monotonic() - start
+    assert mixed[0].decided_by == "limits"
+    assert [v.status for v in mixed[1:]] == ["correct"] * len(right)
+    assert [v.message for v in mixed[1:]] == [v.message for v in alone]
+    # The others are judged beside it: the whole notebook takes about one budget.
+    assert elapsed < 2 * BUDGET.wall_s + 2, elapsed
+
+
+def test_the_limits_verdict_tells_the_student_what_ran_out(
+        slow_answers: None, specs: dict[str, DerivationSpec]) -> None:
+    verdict = check_answers([(specs["d_tanh"], "slow", False)], limits=BUDGET)[0]
+    assert "time limit" in verdict.message["en"] and "tiempo" in verdict.message["es"]
+
+
+def test_each_child_gets_the_whole_budget_not_a_share() -> None:
+    def nap() -> float:
+        time.sleep(0.6)
+        return 1.0
+
+    results = run_each([nap] * 5, Limits(wall_s=1.0), parallel=2)
+    assert [r.ok for r in results] == [True] * 5  # each has 1 s, although the five take longer
+
+
+def test_results_come_back_in_order_whatever_finishes_first() -> None:
+    def after(seconds: float, value: int) -> Callable[[], int]:
+        return lambda: (time.sleep(seconds), value)[1]
+
+    results = run_each([after(0.4, 0), after(0.0, 1), after(0.2, 2), after(0.0, 3)], parallel=3)
+    assert [r.value for r in results] == [0, 1, 2, 3]
+
+
+def test_soft_budgets_nest_without_outliving_the_outer_one() -> None:
+    def nested() -> str:
+        try:
+            with soft_budget(0.3), soft_budget(5.0):
+                time.sleep(2)
+        except BudgetExceeded:
+            return "outer fired"
+        return "slept through"
+
+    assert run_bounded(nested, Limits(wall_s=5)).value == "outer fired"
+
+
+@pytest.mark.skipif(not latex_available(), reason="LaTeX parser backend missing")
+def test_a_notebook_of_nested_bars_is_refused_quickly(specs: dict[str, DerivationSpec]) -> None:
+    bomb = "$" + "|" * 24 + "x" + "|" * 24 + "$"
+    verdicts = check_answers([(spec, bomb, True) for spec in specs.values()], limits=Limits(wall_s=5, cpu_s=5))
+    assert all(v.status == "invalid" and "nested too deeply" in v.message["en"] for v in verdicts)
