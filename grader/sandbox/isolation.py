@@ -433,6 +433,21 @@ def weaker_than_full(level: str) -> str | None:
             "`grader doctor` lists what is active")
 
 
+def refusal(level: str) -> str | None:
+    """Why `grade` will not run untrusted notebooks at this level, and how to get a stronger one."""
+    if level != "basic":
+        return None
+    return ("isolation: basic. This machine gives student code no namespaces: a notebook could read and "
+            "change everything your user can (your files, the grader's own environment) and reach the "
+            "network, past a Python audit hook that native code bypasses. `grade` refuses to run untrusted "
+            "notebooks like this. Get a stronger level: run as root (full); or allow unprivileged user "
+            "namespaces (userns: sysctl user.max_user_namespaces above 0, kernel.unprivileged_userns_clone=1 "
+            "where it exists, kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu 24.04 and later); "
+            "or grade inside a container or virtual machine made for it. `grader doctor` shows what this "
+            "machine allows. To grade here anyway, pass --accept-weak-isolation (or set "
+            "GRADER_ACCEPT_WEAK_ISOLATION=1).")
+
+
 def pid_namespace_works(level: str) -> bool:
     """Whether a child of this level can have a PID namespace (tried in a throwaway child)."""
     if level == "basic":
