@@ -119,7 +119,8 @@ def bundle_json(exercise: Exercise) -> dict[str, Any]:
                           "checks": [c.to_json() for c in test.checks], "require": test.require,
                           "source": test.source, "cases": cases})
         entry = {"id": task.id, "title": task.title.to_json(), "kind": task.kind, "target": task.target,
-                 "forbid": list(task.forbid), "hidden_tests": task.hidden_tests, "tests": tests}
+                 "forbid": list(task.forbid), "hidden_tests": task.hidden_tests, "tests": tests,
+                 "must_use": list(task.must_use), "computed": task.computed}
         if task.derivation is not None:
             # Only what reading an answer needs: the expected answer and the catalogue stay out.
             entry["derivation"] = spec_to_json(dataclasses.replace(task.derivation, expected="0", misconceptions=()))
@@ -173,7 +174,9 @@ def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
             derivation = spec_from_json(task["derivation"]) if task.get("derivation") else None
             tasks.append(PlannedTask(task["id"], Text.of(task["title"]), task["kind"], task["target"],
                                      tuple(task["forbid"]), tuple(tests), int(task["hidden_tests"]),
-                                     derivation=derivation, format_only=derivation is not None))
+                                     derivation=derivation, format_only=derivation is not None,
+                                     must_use=tuple(task.get("must_use", ())),
+                                     computed=bool(task.get("computed", False))))
     except (KeyError, TypeError, ValueError, codec.CodecError, SpecError) as exc:
         raise InputError(f"corrupt checks file ({type(exc).__name__}: {exc})", path) from None
     return exercise, tuple(tasks)

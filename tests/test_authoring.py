@@ -214,3 +214,14 @@ def test_a_pass_that_needed_a_leniency_says_so_in_its_message():
     assert not strict.passed and "keys" in strict.message("en")
     exact = judged(planned, "lenient", {"dW": np.ones(2), "db": 0.5})
     assert exact.passed and exact.message("en") == ""
+
+
+def test_a_self_check_from_a_release_bundle_also_fails_numbers_typed_in(tmp_path):
+    from grader.bundle import bundle_json, read_bundle
+
+    task = FunctionTask("graph", "Graph", "graph_example", reference=lambda: (70.0, 9.0, -24.0), computed=True,
+                        must_use=("Value",), tests=[GraderTest("at_6_2", 2, [Case(())], (Close(),), public=True)])
+    path = tmp_path / "g.checks.json"
+    path.write_text(json.dumps(bundle_json(Exercise("g", "1", Text("G", "G"), (task,)))))
+    _, (planned,) = read_bundle(path)
+    assert planned.computed and planned.must_use == ("Value",)
