@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -39,11 +39,13 @@ from .notebook import StudentNotebook, imported_modules, read_notebook
 from .plan import ExpectedCache
 from .report import render_index, render_student, report_name
 from .results import SubmissionResult, batch_export
+from .requirements import declared_requires, environment_module, missing_modules, safe_preload, support_files
 from .sandbox import Sandbox
 from .sandbox.magics import neutralise
 from .symbolic.service import SymbolicPool
 
-# Modules a worker may import before forking (no threads started at import time).
+# Modules a worker may import before forking (no threads started at import time); besides these,
+# the modules exercises require that pass `grader.requirements.safe_preload`.
 PRELOADABLE = ("numpy", "torch", "sympy", "scipy", "matplotlib.pyplot", "pandas")
 
 
@@ -89,16 +91,25 @@ def protected_paths(*extra: Path) -> tuple[str, ...]:
     return tuple(sorted(str(p) for p in paths))
 
 
-def preload_for(exercises: list[Exercise], notebooks: list[StudentNotebook]) -> tuple[str, ...]:
-    wanted = {"numpy"}
+def preload_for(exercises: list[Exercise], notebooks: list[StudentNotebook], *, folders: Sequence[Path] = (),
+                avoid: Sequence[Path] = ()) -> tuple[str, ...]:
+    """What the warm workers import before forking: the usual heavy modules the notebooks or
+    exercises use, and the modules the exercises (loaded, or `folders` not yet loaded) require,
+    when that is safe. Nothing is chosen that a file in the current folder or in `avoid` (the
+    submissions) could stand in for, nor an exercise's own helper module."""
+    requires: list[str] = [m for exercise in exercises for m in exercise.requires]
+    helpers: set[str] = set()
     for exercise in exercises:
-        wanted.update(exercise.requires)
+        helpers |= support_files(exercise.path).modules
+    for folder in folders:
+        requires += declared_requires(folder / "exercise.py")
+        helpers |= support_files(str(folder)).modules
+    wanted = {"numpy", *(m.split(".")[0] for m in requires)}
     wanted.update(imported_modules([neutralise(c.source).source for nb in notebooks for c in nb.code_cells]))
-    chosen = []
-    for name in PRELOADABLE:
-        if name.split(".")[0] in wanted and importlib.util.find_spec(name.split(".")[0]) is not None:
-            chosen.append(name)
-    return tuple(chosen)
+    chosen = [name for name in PRELOADABLE if name.split(".")[0] in wanted and environment_module(name, avoid)]
+    tops = {name.split(".")[0] for name in chosen}
+    rest = [m for m in dict.fromkeys(requires) if m.split(".")[0] not in tops]
+    return tuple(chosen) + safe_preload(rest, helpers, avoid)
 
 
 class _Log:
@@ -125,7 +136,10 @@ class _Entry:
 
 def grade_batch(path: Path, options: Options,
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
-                on_start: Callable[[int], None] | None = None) -> BatchOutcome:
+                on_start: Callable[[int], None] | None = None,
+                on_warning: Callable[[str], None] | None = None) -> BatchOutcome:
+    """Grade the batch at `path`. `on_warning` hears, before any notebook runs, what the grading
+    environment lacks (modules an exercise requires that are not installed)."""
     started = time.perf_counter()
     out = options.out
     log = _Log(out / "grader.log")
@@ -161,7 +175,7 @@ def grade_batch(path: Path, options: Options,
                 continue
             assert e.notebook is not None and e.folder is not None
             stored = gradebook.lookup(e.sub.student, None, e.notebook.content_hash, prints[e.folder])
-            if stored is None:
+            if stored is None or stored.environment:  # the environment may have been fixed since
                 todo.append(i)
                 continue
             e.result = replace(stored.with_identity(e.sub.student, e.sub.file),
@@ -173,10 +187,18 @@ def grade_batch(path: Path, options: Options,
         # What takes long to start, started first: the workers import numpy and torch while this
         # process loads the exercises and their references.
         jobs = min(options.jobs or default_jobs(), len(todo))
-        sandbox = stack.enter_context(Sandbox(workers=jobs, preload=preload_for(
-            [], [entries[i].notebook for i in todo]))) if todo else None  # type: ignore[misc]
         folders = sorted({e.folder for e in entries if e.folder is not None})
+        pending = sorted({f for i in todo if (f := entries[i].folder) is not None})
+        sandbox = stack.enter_context(Sandbox(workers=jobs, preload=preload_for(
+            [], [entries[i].notebook for i in todo], folders=pending,  # type: ignore[misc]
+            avoid=[path if path.is_dir() else path.parent]))) if todo else None
         exercises = _load(entries, folders, options)
+        for exercise in exercises.values():
+            missing = missing_modules(exercise.id, exercise.requires, exercise.path)
+            if missing is not None:
+                log.write(missing.describe())
+                if on_warning is not None:
+                    on_warning(missing.describe())
         phase("start_and_load")
         # Started once the exercises are loaded, not to compete with that for the processors; it
         # ends well within the grading.
@@ -259,7 +281,9 @@ def grade_batch(path: Path, options: Options,
     outcome.exercise = ids.pop() if len(ids) == 1 else None
     write_outputs(out, outcome, options.lang, {ex.id: ex for ex in exercises.values()})
     phase("outputs")
-    if options.manual is None:
+    # A batch that met environment problems is not answered from its outputs next time: the
+    # environment may be fixed by then, and those notebooks are graded again.
+    if options.manual is None and not any(r.environment for r in outcome.results):
         summary = [[r.student, r.score, r.max_score, r.status] for r in outcome.results]
         record(out, batch_signature, summary)  # complete: an identical re-run may answer from these outputs
     outcome.seconds = time.perf_counter() - started

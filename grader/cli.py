@@ -46,10 +46,6 @@ def main() -> None:
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CSV naming the students (columns: student, file, lms_id, name, email, sis_login_id, section).")
 @click.option("--lang", type=LANG, default="en", show_default=True, help="Language of reports and messages.")
-@click.option("--accept-weak-isolation", is_flag=True, envvar="GRADER_ACCEPT_WEAK_ISOLATION", expose_value=False,
-              callback=lambda ctx, param, accepted: _require_isolation(accepted),
-              help="Grade even where the sandbox can only be \"basic\" (no namespaces): student code could then "
-                   "read and change what your user can.")
 @click.option("--manual", type=click.Path(path_type=Path), default=None,
               help="Instructor's marks (CSV or YAML) to store in the gradebook and merge into the grades.")
 def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str, manual: Path | None,
@@ -66,24 +62,14 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
 
     progress = _Progress(sys.stdout.isatty())
     outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual),
-                          on_result=progress.update, on_start=progress.start)
+                          on_result=progress.update, on_start=progress.start,
+                          on_warning=lambda text: click.echo(f"warning: {text}", err=True))
     progress.close()
     for notice in outcome.notices:
         click.echo(f"warning: {notice(lang)}", err=True)
     errors = sum(r.status == "error" for r in outcome.results)
     click.echo(f"graded {outcome.graded}, unchanged {outcome.reused}, errors {errors}, "
                f"in {outcome.seconds:.1f} s; reports in {out / 'index.html'}", err=True)
-
-
-def _require_isolation(accepted: bool) -> None:
-    """Untrusted notebooks are graded only where the sandbox holds, unless the risk is accepted."""
-    if accepted:
-        return
-    from .sandbox.isolation import active_level, refusal
-
-    refused = refusal(active_level())
-    if refused is not None:
-        raise click.UsageError(refused)
 
 
 def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None) -> bool:
@@ -164,11 +150,21 @@ def check(notebook: Path, exercise: str | None, lang: str) -> None:
 
 
 @main.command()
-def doctor() -> None:
-    """Show which protections the sandbox has on this machine, and the limits it applies."""
+@click.argument("exercises", nargs=-1)
+def doctor(exercises: tuple[str, ...]) -> None:
+    """Show which protections the sandbox has on this machine, the limits it applies, and which
+    modules the exercises (EXERCISES, ids or folders; all bundled ones when none is named) require
+    that are not installed; exit status 1 when one is missing."""
+    from .library import exercise_dirs, load, load_folder
+    from .requirements import requirements_report
     from .sandbox.doctor import report
 
     click.echo(report())
+    loaded = [load(e) for e in exercises] if exercises else [load_folder(p) for p in exercise_dirs()]
+    text, missing = requirements_report([(ex.id, ex.requires, ex.path) for ex in loaded])
+    click.echo(text)
+    if missing:
+        raise SystemExit(1)
 
 
 @main.command("list")
@@ -206,15 +202,19 @@ def validate(exercises: tuple[str, ...]) -> None:
     """Prove each exercise's tests: full marks on the solution and on every right/ variant, zero on
     the blank, every wrong/ variant caught by its intended test. All bundled exercises when none is
     named."""
-    from .batch import default_jobs, protected_paths
+    from .batch import default_jobs, preload_for, protected_paths
     from .library import exercise_dirs, load, load_folder
+    from .requirements import missing_modules
     from .sandbox import Sandbox
     from .validate import validate_exercise
 
     loaded = [load(e) for e in exercises] if exercises else [load_folder(p) for p in exercise_dirs()]
     failed = 0
-    preload = tuple(sorted({m for ex in loaded for m in ex.requires} | {"numpy"}))
-    with Sandbox(workers=min(2, default_jobs()), preload=preload) as sandbox:
+    for exercise in loaded:
+        missing = missing_modules(exercise.id, exercise.requires, exercise.path)
+        if missing is not None:
+            click.echo(f"warning: {missing.describe()}", err=True)
+    with Sandbox(workers=min(2, default_jobs()), preload=preload_for(loaded, [])) as sandbox:
         for exercise in loaded:
             hide = protected_paths(Path(exercise.path))
             for v in validate_exercise(exercise, sandbox, hide):

@@ -118,13 +118,18 @@ def fingerprint(exercise: Exercise) -> str:
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """Changes whenever the exercise's code (any .py file of its folder) or the grader changes:
-    stored grades go stale. Computed without importing the exercise."""
+    """Changes whenever the exercise's code (any .py file of its folder), its solution notebook
+    (which tells the instructor's cells from the student's), its support files (by name, size and
+    time: data files may be large) or the grader changes: stored grades go stale. Computed without
+    importing the exercise."""
     import hashlib
 
     from . import __version__
+    from .requirements import SUPPORT_FOLDER, folder_stamp
 
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(folder.glob("*.py")) + [p for p in [folder / "solution.ipynb"] if p.is_file()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    if (folder / SUPPORT_FOLDER).is_dir():
+        digest.update(repr(folder_stamp(folder / SUPPORT_FOLDER)).encode())
     return f"{digest.hexdigest()[:16]}:{__version__}"
