@@ -7,6 +7,8 @@ implementations nor the hidden tests; otherwise from the installed exercise libr
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -20,17 +22,39 @@ from .notebook import read_notebook
 from .plan import PlannedTask, plan_exercise, student_seed
 from .results import SubmissionResult
 from .sandbox import Sandbox
+from .sandbox.limits import CHECK_CEILING
 from .untrusted import name_text
 
 
-def _plan(notebook_path: Path, ref: str) -> tuple[Exercise, tuple[PlannedTask, ...], str]:
-    bundle = notebook_path.parent / f"{ref}{BUNDLE_SUFFIX}"
-    if "/" not in ref and bundle.is_file():
-        exercise, tasks = read_bundle(bundle)
-        return exercise, tasks, str(bundle)
-    from .library import load
+# A notebook's metadata may name only an exercise id; a folder is the caller's to give (--exercise).
+_EXERCISE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+MAX_BUNDLE_BYTES = 64 * 1024**2
 
-    exercise = load(ref)
+
+def _plan(notebook_path: Path, ref: str, named_by_caller: bool) -> tuple[Exercise, tuple[PlannedTask, ...], str]:
+    """The public tests to run. A name from the notebook's metadata is an exercise id, looked up in
+    the checks file released beside the notebook (data only: read, capped, never run) or in the
+    installed library; never a folder, never code found beside the notebook."""
+    from .library import exercises_root, load, load_folder
+
+    if not named_by_caller and not _EXERCISE_ID.fullmatch(ref):
+        raise InputError(f"the notebook names exercise {ref[:80]!r}, which is not an exercise id "
+                         "(check it with --exercise)", notebook_path)
+    bundle = notebook_path.parent / f"{ref}{BUNDLE_SUFFIX}"
+    if _EXERCISE_ID.fullmatch(ref) and bundle.is_file():
+        if bundle.stat().st_size > MAX_BUNDLE_BYTES:
+            raise InputError(f"larger than {MAX_BUNDLE_BYTES >> 20} MiB: not a checks file of ours", bundle)
+        exercise, tasks = read_bundle(bundle)
+        # A checks file is the student's to edit: it may not widen the sandbox's limits.
+        return replace(exercise, limits=exercise.limits.within(CHECK_CEILING)), tasks, str(bundle)
+    if named_by_caller:
+        exercise = load(ref)
+    else:
+        folder = exercises_root() / ref
+        if not (folder / "exercise.py").is_file():
+            raise InputError(f"the notebook names exercise {ref!r}, which is not in the library and has no "
+                             f"{ref}{BUNDLE_SUFFIX} beside it (check it with --exercise)", notebook_path)
+        exercise = load_folder(folder)
     return exercise, plan_exercise(exercise, student_seed(exercise.id, "check"), public_only=True), exercise.path
 
 
@@ -39,7 +63,7 @@ def check_notebook(notebook_path: Path, exercise_ref: str | None) -> tuple[Submi
     ref = exercise_ref or notebook.exercise_id
     if ref is None:
         raise InputError(t("submission.unknown_exercise").en, notebook_path)
-    exercise, tasks, _ = _plan(notebook_path, ref)
+    exercise, tasks, _ = _plan(notebook_path, ref, named_by_caller=exercise_ref is not None)
     from .batch import preload_for, protected_paths
 
     preload = preload_for([], [notebook])

@@ -38,3 +38,13 @@ class Limits:
 
     def scaled(self, **changes: Any) -> Limits:
         return replace(self, **changes)
+
+    def within(self, ceiling: Limits) -> Limits:
+        """Each budget at most the ceiling's."""
+        return Limits(**{name: min(getattr(self, name), getattr(ceiling, name)) for name in self.__dataclass_fields__})
+
+
+# The most a checks file beside a student's notebook may ask for (it is the student's to edit).
+CHECK_CEILING = Limits(cell_seconds=60.0, probe_seconds=30.0, notebook_seconds=300.0, grace_seconds=1.5,
+                       cpu_seconds=360, memory_bytes=4 * 1024**3, processes=64, file_bytes=256 * 1024**2,
+                       open_files=1024, output_bytes=1024**2, result_bytes=256 * 1024**2, tmpfs_bytes=1024**3)
