@@ -46,6 +46,10 @@ def main() -> None:
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CSV naming the students (columns: student, file, lms_id, name, email, sis_login_id, section).")
 @click.option("--lang", type=LANG, default="en", show_default=True, help="Language of reports and messages.")
+@click.option("--accept-weak-isolation", is_flag=True, envvar="GRADER_ACCEPT_WEAK_ISOLATION", expose_value=False,
+              callback=lambda ctx, param, accepted: _require_isolation(accepted),
+              help="Grade even where the sandbox can only be \"basic\" (no namespaces): student code could then "
+                   "read and change what your user can.")
 @click.option("--manual", type=click.Path(path_type=Path), default=None,
               help="Instructor's marks (CSV or YAML) to store in the gradebook and merge into the grades.")
 def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str, manual: Path | None,
@@ -70,6 +74,17 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
     errors = sum(r.status == "error" for r in outcome.results)
     click.echo(f"graded {outcome.graded}, unchanged {outcome.reused}, errors {errors}, "
                f"in {outcome.seconds:.1f} s; reports in {out / 'index.html'}", err=True)
+
+
+def _require_isolation(accepted: bool) -> None:
+    """Untrusted notebooks are graded only where the sandbox holds, unless the risk is accepted."""
+    if accepted:
+        return
+    from .sandbox.isolation import active_level, refusal
+
+    refused = refusal(active_level())
+    if refused is not None:
+        raise click.UsageError(refused)
 
 
 def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None) -> bool:
