@@ -256,7 +256,7 @@ grad_mse_l2 = DerivationSpec(
            "en": "dL/dw for L = (y − w·x)² + lam·w² (one example, one weight)"},
     expected="-2*x*(y - w*x) + 2*lam*w",
     # lam is sampled at ordinary size: a tiny lam would let a missing factor 2 pass.
-    symbols=(Sym("y"), Sym("x"), Sym("w"), Sym("lam", Interval(0.1, 2.0), aliases=("lambda",))),
+    symbols=(Sym("y"), Sym("x"), Sym("w"), Sym("lam", Interval(0.1, 2.0), aliases=("lambda", "lambda_", "lmbda"))),
     misconceptions=(
         Misconception("lambda_without_two", "-2*x*(y - w*x) + lam*w", {
             "es": "La derivada de lam·w² es 2·lam·w: falta el 2 del término de regularización.",

@@ -139,7 +139,8 @@ class _Reader:
         text = _DECOR.sub(self.decoration, text)
         text = _BARE_FUNC.sub(lambda m: self.function_word(m.group(1)), text)
         text = _WORD_MACRO.sub(lambda m: self.word(m.group(1)), text)
-        return _move_powers(text, self.function_holders)
+        # \sigma is a letter to the parser, so \sigma^2(x) needs the same help as our holders.
+        return _move_powers(text, [*self.function_holders, "sigma"])
 
     def bars(self, text: str) -> str:
         """Each pair of bars as a call of Abs: sympy's parser never sees a bar (see shape.py)."""
@@ -288,10 +289,10 @@ def _last_side(text: str) -> str:
     return text[cut + 1:] if cut >= 0 else text
 
 
-def _move_powers(text: str, holders: dict[str, str]) -> str:
+def _move_powers(text: str, names: list[str]) -> str:
     r"""``\Omega_{1}^{2}(x)`` → ``\Omega_{1}(x)^{2}``: the parser only knows that form for its
     own functions (``\tanh^2(x)``); for ours it would read ``Omega**2 * x``."""
-    for key in holders:
+    for key in names:
         macro = "\\" + key
         start = text.find(macro)
         while start >= 0:

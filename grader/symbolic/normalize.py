@@ -11,7 +11,11 @@ Decisions (they are the contract with students, keep them documented):
   subscripts (``xᵢ``, ``s₁``) as ``_i``/``_1``, ``′`` as ``'``. Anything else outside ASCII is
   refused (after NFKC, so full-width letters are fine). Invisible format characters (bidi
   controls, zero-width joiners) are refused: they can make a text read differently than shown.
-* ``^`` is a power, as in the course's notes.
+* ``^`` is a power, as in the course's notes. A power written between a function's name and its
+  parentheses is the power of its value: ``tanh²(x)``, ``tanh^2(x)`` and ``sech**2(x)`` read as
+  ``tanh(x)**2``; ``tanh⁻¹(x)`` (the inverse function) is refused.
+* A declared spelling that Python keeps for itself (``lambda``, as an alias of ``lam``) reads as
+  the symbol it names.
 * ``f'(a)`` is the derivative of a declared abstract function; any other quote is refused.
 * ``np.exp``, ``math.log``, ``torch.tanh``, ``sp.Heaviside``... read as the bare function; any
   other attribute access is refused.
@@ -27,8 +31,9 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 from .errors import AnswerFormatError
@@ -178,11 +183,16 @@ def _tokenise(raw: str, text: str, cols: list[int]) -> list[_Tok]:
     return toks
 
 
-def _check_names_and_attributes(raw: str, toks: list[_Tok]) -> list[_Tok]:
+def _check_names_and_attributes(raw: str, toks: list[_Tok], renames: Mapping[str, str]) -> list[_Tok]:
     out: list[_Tok] = []
     i = 0
     while i < len(toks):
         t = toks[i]
+        if t.kind == "name" and t.text in renames:
+            # A spelling the task declares that Python keeps for itself (``lambda``).
+            out.append(_Tok("name", renames[t.text], t.col))
+            i += 1
+            continue
         if t.kind == "name":
             if t.text.startswith("_") or "__" in t.text:
                 raise _fail(
@@ -256,6 +266,60 @@ def _rewrite_primes(raw: str, toks: list[_Tok], abstract: Set[str]) -> list[_Tok
     return out
 
 
+def _exponent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
+    """The exponent written at ``toks[i]`` as ``2``, ``(2)`` (a superscript), ``-1`` or ``(-1)``,
+    and the index after it; ``None`` for anything longer."""
+    for shape in (("num",), ("(", "num", ")"), ("-", "num"), ("(", "-", "num", ")")):
+        part = toks[i:i + len(shape)]
+        if len(part) == len(shape) and all(
+            t.kind == want if want == "num" else t.text == want for t, want in zip(part, shape)
+        ):
+            return part, i + len(shape)
+    return None
+
+
+def _closing_paren(toks: list[_Tok], open_at: int) -> int:
+    depth = 0
+    for j in range(open_at, len(toks)):
+        depth += toks[j].text == "("
+        depth -= toks[j].text == ")"
+        if depth == 0:
+            return j
+    return len(toks) - 1  # unbalanced input is refused by the nesting check before this runs
+
+
+def _move_function_powers(raw: str, toks: list[_Tok], functions: Set[str]) -> list[_Tok]:
+    """``tanh²(x)``, ``tanh^2(x)``, ``tanh**2(x)`` → ``tanh(x)**2``: the course's way of writing
+    the square of a function's value. A negative power there is an inverse function in the
+    usual notation (``tanh⁻¹``), so it is refused rather than read as a reciprocal."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        power = toks[i + 1] if i + 1 < len(toks) else None
+        found = _exponent(toks, i + 2) if (
+            t.kind == "name" and t.text in functions and power is not None and power.text == "**"
+        ) else None
+        if found is None or found[1] >= len(toks) or toks[found[1]].text != "(":
+            out.append(t)
+            i += 1
+            continue
+        exponent, call = found
+        if any(e.text == "-" for e in exponent):
+            raise _fail(
+                f"{t.text}⁻¹ o {t.text}^-1 es la función inversa, que aquí no se usa: para "
+                f"1/{t.text}(…) escríbelo así",
+                f"{t.text}⁻¹ or {t.text}^-1 means the inverse function, which is not used here: for "
+                f"1/{t.text}(…) write that",
+                raw, power.col,
+            )
+        close = _closing_paren(toks, call)
+        inner = _move_function_powers(raw, toks[call + 1:close], functions)
+        out += [t, toks[call], *inner, toks[close], power, *exponent]
+        i = close + 1
+    return out
+
+
 def _insert_products(toks: list[_Tok], value_names: Set[str]) -> list[_Tok]:
     out: list[_Tok] = []
     for t in toks:
@@ -297,11 +361,15 @@ def normalise(
     *,
     value_names: Set[str] = frozenset(),
     abstract: Set[str] = frozenset(),
+    functions: Set[str] = frozenset(),
+    renames: Mapping[str, str] = MappingProxyType({}),
 ) -> Normalised:
     """Check and normalise a raw answer; raise :class:`AnswerFormatError` when refused.
 
     ``value_names`` are the names after which a product may be implied (declared symbols,
-    definitions and constants); ``abstract`` the functions that accept prime notation.
+    definitions and constants); ``abstract`` the functions that accept prime notation;
+    ``functions`` the names whose power may be written before the call (``tanh²(x)``);
+    ``renames`` the declared spellings that are Python keywords, with the name they stand for.
     """
     if not isinstance(raw, str):
         raise AnswerFormatError("la respuesta debe ser texto", "the answer must be text")
@@ -316,9 +384,11 @@ def normalise(
     text, cols = _map_chars(raw)
     toks = _tokenise(raw, text, cols)
     toks = [_Tok("op", "**", t.col) if t.text == "^" else t for t in toks]
-    toks = _check_names_and_attributes(raw, toks)
+    toks = _check_names_and_attributes(raw, toks, renames)
     toks = _rewrite_primes(raw, toks, abstract)
     _check_nesting(raw, toks)
+    primed = {INTERNAL_PRIME_PREFIX + name for name in abstract}
+    toks = _move_function_powers(raw, toks, set(functions) | set(abstract) | primed)
     toks = _insert_products(toks, value_names)
     parts: list[str] = []
     origins: list[int] = []

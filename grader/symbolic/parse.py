@@ -343,7 +343,8 @@ class _Builder:
 
 def parse_python(text: str, vocab: Vocabulary) -> ParsedAnswer:
     """Read ``text`` with the names of ``vocab``; raise :class:`AnswerFormatError` if refused."""
-    norm = normalise(text, value_names=vocab.value_names, abstract=frozenset(vocab.abstract))
+    norm = normalise(text, value_names=vocab.value_names, abstract=frozenset(vocab.abstract),
+                     functions=vocab.function_names, renames=vocab.renames)
     try:
         tree = ast.parse(norm.text, mode="eval")
     except SyntaxError as exc:
@@ -372,7 +373,8 @@ def parse_python(text: str, vocab: Vocabulary) -> ParsedAnswer:
 
 def parse_condition(text: str, vocab: Vocabulary) -> sp.Basic:
     """Read a condition such as ``"x > 0"`` (used for a spec's sampling constraints)."""
-    norm = normalise(text, value_names=vocab.value_names, abstract=frozenset(vocab.abstract))
+    norm = normalise(text, value_names=vocab.value_names, abstract=frozenset(vocab.abstract),
+                     functions=vocab.function_names, renames=vocab.renames)
     try:
         tree = ast.parse(norm.text, mode="eval")
     except SyntaxError:

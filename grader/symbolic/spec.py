@@ -8,6 +8,7 @@ rules that students' answers go through.
 
 from __future__ import annotations
 
+import keyword
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -157,6 +158,10 @@ class DerivationSpec:
         names += list(self.abstract)
         if len(set(names)) != len(names):
             raise SpecError(f"{self.id}: a name is declared twice")
+        for name in names:
+            if not name.isidentifier() or keyword.iskeyword(name) or keyword.issoftkeyword(name):
+                raise SpecError(f"{self.id}: {name!r} cannot be a name (a Python keyword may be a "
+                                "symbol's alias, e.g. Sym('lam', aliases=('lambda',)))")
         declared = {s.name for s in self.symbols}
         for bp in self.breakpoints:
             if bp.symbol not in declared:

@@ -6,8 +6,9 @@ the reader (``parse.py``) looks every name up here and refuses the rest.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import sympy as sp
@@ -74,6 +75,8 @@ class Vocabulary:
     values: Mapping[str, sp.Expr]
     functions: frozenset[str]
     abstract: Mapping[str, tuple[sp.FunctionClass, sp.FunctionClass]]
+    renames: Mapping[str, str] = field(default_factory=dict)
+    """Declared spellings that Python keeps for itself (``lambda``) → the symbol they name."""
 
     @property
     def value_names(self) -> frozenset[str]:
@@ -114,9 +117,11 @@ class Vocabulary:
         }
         for name in spec.abstract:
             values.pop(name, None)
-        return cls(symbols, values, frozenset(spec.functions), abstract)
+        renames = {alias: sym.name for sym in spec.symbols for alias in sym.aliases
+                   if keyword.iskeyword(alias) or keyword.issoftkeyword(alias)}
+        return cls(symbols, values, frozenset(spec.functions), abstract, renames)
 
     def with_definition(self, name: str, expr: sp.Expr) -> Vocabulary:
         values = dict(self.values)
         values[name] = expr
-        return Vocabulary(self.symbols, values, self.functions, self.abstract)
+        return Vocabulary(self.symbols, values, self.functions, self.abstract, self.renames)

@@ -151,3 +151,11 @@ def test_one_answer_killing_the_batch_child_costs_only_itself(
     assert [v.status for v in verdicts] == ["correct", "undetermined", "incorrect"]
     assert verdicts[1].decided_by == "limits"
     assert verdicts[2].misconception == "sigma_times_one_minus_x"
+
+
+def test_a_python_keyword_is_an_alias_never_a_name() -> None:
+    with pytest.raises(SpecError):
+        DerivationSpec("kw", "2*lambda", symbols=(Sym("lambda"),))
+    spec = DerivationSpec("kw", "2*lam", symbols=(Sym("lam", aliases=("lambda",)),))
+    verdict = check_answer_in_process(spec, "lambda + lambda")
+    assert verdict.status == "correct" and verdict.read_as == "2*lam"

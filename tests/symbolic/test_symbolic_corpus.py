@@ -42,6 +42,8 @@ CORRECT = [
     Case("d_sigmoid", "sigmoid(x)*(1-sigmoid(x))", "correct"),
     Case("d_sigmoid", "1/(2 + exp(x) + exp(-x))", "correct"),
     Case("d_sigmoid", "0.25*(1 - tanh(x/2)**2)", "correct"),
+    Case("d_sigmoid", "σ(x) − σ²(x)", "correct"),
+    Case("d_sigmoid", "sigma(x) - sigma^2(x)", "correct"),
     # d_tanh
     Case("d_tanh", "1 - tanh(x)**2", "correct", layer="structural"),
     Case("d_tanh", "1 - tanh(x)^2", "correct"),
@@ -51,6 +53,15 @@ CORRECT = [
     Case("d_tanh", "4*exp(2*x)/(exp(2*x) + 1)**2", "correct"),
     Case("d_tanh", "(1 - tanh(x))*(1 + tanh(x))", "correct"),
     Case("d_tanh", "1 - ((exp(x) - exp(-x))/(exp(x) + exp(-x)))**2", "correct"),
+    # The power of a function's value written before its parentheses, as in the notes.
+    Case("d_tanh", "1 - tanh²(x)", "correct", layer="structural"),
+    Case("d_tanh", "1 - tanh^2(x)", "correct", layer="structural"),
+    Case("d_tanh", "1 - tanh**2(x)", "correct", layer="structural"),
+    Case("d_tanh", "1 − tanh ² (x)", "correct", layer="structural"),
+    Case("d_tanh", "1 - tanh^(2)(x)", "correct", layer="structural"),
+    Case("d_tanh", "sech²(x)", "correct"),
+    Case("d_tanh", "sech^2(x)", "correct"),
+    Case("d_tanh", "1 - tanh(x)*tanh(x)", "correct"),
     # d_relu: every way of writing the step, with either value at 0.
     Case("d_relu", "Piecewise((0, x < 0), (1, True))", "correct", layer="structural"),
     Case("d_relu", "Piecewise((1, x > 0), (0, True))", "correct", layer="piecewise"),
@@ -85,6 +96,12 @@ CORRECT = [
     Case("grad_mse_l2", "2*w*x**2 - 2*x*y + 2*lam*w", "correct"),
     Case("grad_mse_l2", "2x(w x - y) + 2lam w", "correct"),
     Case("grad_mse_l2", "2*(x**2 + lam)*w - 2*x*y", "correct"),
+    # The task declares lambda (a Python keyword) and its usual Python spellings.
+    Case("grad_mse_l2", "-2*x*(y - w*x) + 2*lambda*w", "correct", layer="structural"),
+    Case("grad_mse_l2", "2x(w x - y) + 2 lambda w", "correct"),
+    Case("grad_mse_l2", "-2*x*(y - w*x) + 2*lambda_*w", "correct"),
+    Case("grad_mse_l2", "-2*x*(y - w*x) + 2*lmbda*w", "correct"),
+    Case("grad_mse_l2", "-2*x*(y - w*x) + 2*λ*w", "correct"),
     # numbers
     Case("dfdx", "9", "correct"),
     Case("dfdx", "9.0", "correct"),
@@ -173,6 +190,10 @@ INVALID = [
     Case("grad_mse_l2", "2 3", "invalid"),
     Case("grad_mse_l2", "2x(wx - y) + 2lam w", "invalid"),  # letters are never split
     Case("dfdx", "x", "invalid"),
+    Case("d_tanh", "tanh⁻¹(x)", "invalid"),  # the inverse function, not a reciprocal
+    Case("d_tanh", "tanh^-1(x)", "invalid"),
+    Case("d_tanh", "cosh^-2(x)", "invalid"),
+    Case("d_sigmoid", "lambda x: sigma(x)", "invalid"),  # no lambda declared here
     Case("dfdx", "1/0", "invalid"),
 ]
 
@@ -185,6 +206,10 @@ LATEX = [
     Case("d_tanh", r"1-\tanh^2(x)", "correct", latex=True),
     Case("d_tanh", r"\operatorname{sech}^2(x)", "correct", latex=True),
     Case("d_tanh", r"\frac{1}{\cosh^2 x}", "correct", latex=True),
+    Case("d_tanh", r"1-\tanh^{2}(x)", "correct", latex=True),
+    Case("d_tanh", r"\text{sech}^2(x)", "correct", latex=True),
+    Case("d_sigmoid", r"\sigma(x) - \sigma^2(x)", "correct", latex=True),
+    Case("d_tanh", r"1 - \left|\tanh(x)\right|^2", "invalid", latex=True),  # Abs not declared here
     Case("d_tanh", r"1 - \tanh(x)", "incorrect", "one_minus_tanh", latex=True),
     Case("d_relu", r"\begin{cases} 0 & x < 0 \\ 1 & x \geq 0 \end{cases}", "correct", latex=True),
     Case("d_relu", r"\begin{cases} 1 & \text{si } x > 0 \\ 0 & \text{en otro caso} \end{cases}",
