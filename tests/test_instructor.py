@@ -8,6 +8,7 @@ consequences of an environment failure; the student's own mistakes untouched.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,33 @@ def test_without_a_solution_notebook_every_cell_is_the_students(exercise):
     (Path(exercise.path) / "solution.ipynb").unlink()
     found = attribution(exercise, [PURE], {1: ("ValueError", "the instructor made a mistake")})
     assert not found.issues
+
+
+class RecordingSandbox:
+    """Runs nothing: keeps the job it is given and answers that every cell ran."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def execute(self, job):
+        self.jobs.append(job)
+        empty = Output("", 0, False)
+        return Execution({i: CellRun(i, "ok") for i, _ in job.cells}, {}, empty, empty, 1, 0.0, 0.0, "full")
+
+
+def test_grading_hands_the_notebook_the_exercises_files_and_compatibility(exercise, tmp_path):
+    from dataclasses import replace
+
+    from grader.grading import grade_planned
+    from grader.notebook import parse_notebook
+    from grader.submission import Submission
+
+    notebook = parse_notebook(json.dumps(solution_notebook()).encode(), tmp_path / "ana.ipynb")
+    sandbox = RecordingSandbox()
+    grade_planned(Submission("ana", tmp_path / "ana.ipynb"), notebook, replace(exercise, compat=("numpy1",)), (),
+                  sandbox)
+    [job] = sandbox.jobs
+    assert job.files == str(Path(exercise.path) / "files") and job.compat == ("numpy1",)
+    shutil.rmtree(Path(exercise.path) / "files")
+    grade_planned(Submission("ana", tmp_path / "ana.ipynb"), notebook, exercise, (), sandbox)
+    assert sandbox.jobs[1].files is None and sandbox.jobs[1].compat == ()

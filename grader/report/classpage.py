@@ -67,6 +67,16 @@ class Mistake:
     students: list[Link] = field(default_factory=list)
 
 
+@dataclass
+class EnvironmentProblem:
+    """One problem of the grading environment, however many notebooks met it."""
+
+    message: str
+    fix: str
+    cells: list[int] = field(default_factory=list)
+    students: list[Link] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Flag:
     student: Link
@@ -107,6 +117,7 @@ class ClassPage:
     flags: list[Flag]
     rows: list[Row]
     similar: list[Similar] = field(default_factory=list)
+    environment: list[EnvironmentProblem] = field(default_factory=list)  # problems of the grading environment
     notices: list[str] = field(default_factory=list)  # problems met at intake, for the instructor
 
 
@@ -158,6 +169,22 @@ def _mistakes(results: list[SubmissionResult], lang: str, links: dict[str, str])
                 mistake.students.append(Link(result.student, links.get(result.student)))
     ranked = sorted(found.values(), key=lambda m: (-len(m.students), m.task, m.test))
     return ranked[:MAX_MISTAKES]
+
+
+def _environment(results: list[SubmissionResult], lang: str, links: dict[str, str]) -> list[EnvironmentProblem]:
+    """Each environment problem once, with the notebooks that met it: the most common first."""
+    found: dict[tuple[str, str], EnvironmentProblem] = {}
+    for result in results:
+        for issue in result.environment:
+            problem = found.setdefault((issue.problem, issue.name),
+                                       EnvironmentProblem(issue.message(lang), issue.fix(lang)))
+            if issue.cell not in problem.cells:
+                problem.cells.append(issue.cell)
+            if not problem.students or problem.students[-1].name != result.student:
+                problem.students.append(Link(result.student, links.get(result.student)))
+    for problem in found.values():
+        problem.cells.sort()
+    return sorted(found.values(), key=lambda p: (-len(p.students), p.message))
 
 
 def _flags(results: list[SubmissionResult], lang: str, links: dict[str, str]) -> list[Flag]:
@@ -237,4 +264,4 @@ def class_page(results: list[SubmissionResult], title: str, lang: str, links: di
     return ClassPage(title=title, lang=lang, count=len(results), graded=len(graded), stats=_stats(scores, lang),
                      histogram=histogram(scores, max_score, lang), tasks=_pass_rates(results, lang),
                      mistakes=_mistakes(results, lang, links), flags=_flags(results, lang, links), rows=rows,
-                     similar=_similar(similar, links))
+                     similar=_similar(similar, links), environment=_environment(results, lang, links))
