@@ -36,7 +36,7 @@ class Forbidden:
         self.used: set[str] = set()
         self.originals: dict[int, str] = {}  # id of an original callable -> its forbidden name
         self.wrappers: dict[str, Any] = {}
-        self.ops: dict[str, str] = {}  # ATen operator name -> forbidden name
+        self.ops: dict[str, list[str]] = {}  # ATen operator name -> the forbidden names that run it
         self._modules_seen = 0
         self._import: Any = None
 
@@ -51,9 +51,12 @@ class Forbidden:
             wrapper = self._wrap(dotted, original)
             self.originals[id(original)] = dotted
             self.wrappers[dotted] = wrapper
+            try:
+                setattr(owner, attr, wrapper)  # a module's function, or a class's method (Tensor.backward)
+            except (AttributeError, TypeError):
+                pass
             if dotted.split(".")[0] == "torch":
                 self._learn_ops(dotted, original)
-                _replace(sys.modules.get(".".join(dotted.split(".")[:-1])), {id(original): wrapper})
             else:
                 package = dotted.split(".")[0]
                 for name, module in list(sys.modules.items()):
@@ -82,7 +85,11 @@ class Forbidden:
 
     def recording(self) -> Any:
         """A context that records the forbidden PyTorch operators run inside it (or does nothing)."""
-        wanted = {op: name for op, name in self.ops.items() if name in self.active}
+        wanted = {}
+        for op, names in self.ops.items():
+            active = [name for name in names if name in self.active]
+            if active:  # the name that says what ran: `torch.sigmoid` for aten::sigmoid, else the first
+                wanted[op] = next((n for n in active if n.rsplit(".", 1)[-1] == op), active[0])
         if not wanted or "torch" not in sys.modules:
             return _Nothing()
         return _operator_recorder(self, wanted)
@@ -114,7 +121,7 @@ class Forbidden:
             if learned:
                 break
         for op in learned or {dotted.rsplit(".", 1)[-1]}:
-            self.ops.setdefault(op, dotted)
+            self.ops.setdefault(op, []).append(dotted)
 
     def _wrap(self, dotted: str, original: Any) -> Any:
         return _Recorded(original, dotted, self)
@@ -136,6 +143,13 @@ class _Recorded:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        """As a class's method (Tensor.backward), bind as the original binds; a ufunc stays as is."""
+        binder = getattr(type(self._original), "__get__", None)
+        if instance is None or binder is None:
+            return self
+        return _Recorded(binder(self._original, instance, owner), self._dotted, self._forbidden)
 
     def __repr__(self) -> str:
         return repr(self._original)

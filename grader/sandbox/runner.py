@@ -108,6 +108,7 @@ class Execution:
     student_seconds: float  # time inside the student's cells and probes (last attempt)
     level: str
     notes: tuple[str, ...] = ()
+    tree_budget: int | None = None  # bytes the notebook's whole process tree could use (None: not held)
 
     def first_error(self) -> CellRun | None:
         for index in sorted(self.cells):
@@ -364,9 +365,15 @@ class Sandbox:
 
     @property
     def level(self) -> str:
+        return str(self.facts.get("level", "basic"))
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """What a worker found when it started: its isolation level, whether its control group
+        (`cgroup`), OOM protection (`oom_protected`) and seccomp filter (`seccomp`) are in place."""
         worker = self._idle.get()
         try:
-            return str(worker._wait_ready().get("level", "basic"))
+            return dict(worker._wait_ready())
         finally:
             self._idle.put(worker)
 
@@ -541,6 +548,7 @@ def _collect(job: Job, frame: Frame, skip_cells: dict[int, CellRun], skip_probes
         stderr=Output(clean_text(err.get("text", ""), 1 << 20), int(err.get("bytes", 0)), bool(err.get("truncated"))),
         attempts=attempt, wall=wall, student_seconds=student, level=str(header.get("level", "")),
         notes=tuple(notes),
+        tree_budget=header["tree_budget"] if type(header.get("tree_budget")) is int else None,
     )
 
 

@@ -282,10 +282,12 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
     limits = Limits.from_json(job.header["limits"])
     group = ctx.group
     oom_before = 0
+    budget: int | None = None  # the memory budget of the notebook's whole process tree, when held
     if group is not None:
         try:
             group.prepare(limits.memory_bytes + cgroups.SLACK, limits.processes + 8)
             oom_before = group.oom_kills()
+            budget = limits.memory_bytes + cgroups.SLACK
         except OSError:
             group = None
     started = time.monotonic()
@@ -449,5 +451,6 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
         "cpu": usage.ru_utime + usage.ru_stime,
         "maxrss_kb": usage.ru_maxrss,
         "level": ctx.level,
+        "tree_budget": budget,
     }
     return response, blobs
