@@ -26,14 +26,17 @@ def test_doctor_lists_every_protection_and_the_limits():
     out = result.output
     assert out.startswith(f"isolation level: {LEVEL}")
     for words in ("no network", "private /tmp", "hidden", "process namespace", "unprivileged user",
-                  "control group", "audit hook", "end when the grading process ends"):
+                  "control group", "system call filter", "audit hook", "end when the grading process ends"):
         assert words in out
     assert "✓ separate process per notebook" in out
+    assert "did not run" not in out
     for words in ("15 s per cell", "5 s per call", "60 s per notebook", "2 GiB per process", "processes and threads: 32",
                   "open files: 256", "32 MiB each"):
         assert words in out
     if LEVEL == "full":
-        assert "✗" not in out or "control group" in out.split("✗", 1)[1]  # only the cgroup may be missing
+        for row in ("own root file system", "hidden", "no network", "process namespace", "unprivileged user",
+                    "system call filter"):
+            assert f"✓ {row}" in out or any(line.startswith("  ✓") and row in line for line in out.splitlines()), row
         assert "weaker than full" not in out
 
 
@@ -44,8 +47,10 @@ def test_doctor_says_what_a_weaker_level_lacks():
     assert out.startswith("isolation level: basic (forced by GRADER_ISOLATION")
     assert "✗ no network (own network namespace)" in out
     assert "✗ unprivileged user of its own" in out
+    assert "✗ own root file system" in out
     assert "✓ audit hook" in out
     assert "isolation: basic, weaker than full" in out
+    assert "--accept-weak-isolation" in out  # what grade will refuse, and how to accept it
 
 
 @pytest.mark.parametrize("level", ["basic", "userns", None])
@@ -58,7 +63,14 @@ def test_grade_says_at_the_start_when_isolation_is_weaker_than_full(level, tmp_p
     subs.mkdir()
     shutil.copy(SOLUTION, subs / "ana.ipynb")
     env = {"GRADER_ISOLATION": level} if level else {"GRADER_ISOLATION": ""}
-    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1"], env=env)
+    command = ["grade", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1"]
+    if level == "basic":
+        refused = CliRunner().invoke(main, command, env=env)
+        assert refused.exit_code == 2 and "refuses to run untrusted notebooks" in refused.output
+        assert "user namespaces" in refused.output and "--accept-weak-isolation" in refused.output
+        assert not (tmp_path / "out" / "results.json").exists()
+        command.append("--accept-weak-isolation")
+    result = CliRunner().invoke(main, command, env=env)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     if level is None:
