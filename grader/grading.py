@@ -175,7 +175,8 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
                           {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use},
                           {task.id: typed_in(sources, task.target) for task in tasks if task.computed})
     task_results = evaluate(tasks, execution, facts, exercise.limits.probe_seconds)
-    attribution = attribute(cells, execution, Context.of(exercise, (task.target for task in tasks)))
+    attribution = attribute(cells, execution, Context.of(exercise, (task.target for task in tasks)),
+                            ask=[issue.cell - 1 for issue in issues])
     # A magic skipped in a given cell is the instructor's line, not the student's to hear about.
     issues = _cell_issues(execution, exercise.limits.cell_seconds, attribution) + \
         [issue for issue in issues if issue.cell - 1 not in attribution.given]

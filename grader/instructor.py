@@ -57,20 +57,36 @@ _NAME_ERROR = re.compile(r"name '(\w+)' is not defined")
 _CELL_FRAME = re.compile(r'File "<cell (\d+)>"')
 
 
+# An instructor's cell is short; a longer one is the student's without a look at its code (the
+# comparison costs a parse, and a student may send megabytes of code).
+MAX_GIVEN_CHARS = 20_000
+
+
 def cell_key(source: str) -> str:
     """The code of a cell with comments and layout left out: its syntax tree when it parses."""
-    try:
-        text = ast.dump(ast.parse(source), annotate_fields=False)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if len(source) > MAX_GIVEN_CHARS:
+        return "long:" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    tree = _parse(source)
+    if tree is not None:
+        text = ast.dump(tree, annotate_fields=False)
+    else:
         text = "\n".join(line.rstrip() for line in source.splitlines() if line.strip())
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _parse(source: str) -> ast.Module | None:
+    """A cell's syntax tree, read-only: a short cell's is kept for the next question about it."""
+    return _parse_kept(source) if len(source) <= MAX_GIVEN_CHARS else _parse_once(source)
+
+
+def _parse_once(source: str) -> ast.Module | None:
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+_parse_kept = lru_cache(maxsize=128)(_parse_once)
 
 
 def bound_names(source: str) -> set[str]:
@@ -233,10 +249,21 @@ class Attribution:
         return tuple(self.environment[i] for i in sorted(self.environment))
 
 
-def attribute(cells: Iterable[tuple[int, str]], execution: Execution, context: Context) -> Attribution:
-    """Go through the failed cells in order and tell whose each error is."""
+def attribute(cells: Iterable[tuple[int, str]], execution: Execution, context: Context,
+              ask: Iterable[int] = ()) -> Attribution:
+    """Go through the failed cells in order and tell whose each error is. Which cells are the
+    instructor's is worked out for all cells when one failed, else only for those in `ask`."""
     sources = dict(cells)
-    given = {i for i, src in sources.items() if cell_key(src) in context.template.given}
+    failures = [i for i in sorted(execution.cells) if execution.cells[i].status == "error" and i in sources]
+    template = context.template.given
+    if not failures:
+        return Attribution(given={i for i in ask if template and i in sources and cell_key(sources[i]) in template})
+    given = {i for i, src in sources.items() if cell_key(src) in template} if template else set()
+    return _attribute(sources, failures, execution, context, given)
+
+
+def _attribute(sources: dict[int, str], failures: list[int], execution: Execution, context: Context,
+               given: set[int]) -> Attribution:
     bound = {i: bound_names(src) for i, src in sources.items()}
     mine = set().union(*(bound[i] for i in sources if i not in given)) - context.template.defines
     student_names = context.template.student_names | context.targets | mine
@@ -244,9 +271,9 @@ def attribute(cells: Iterable[tuple[int, str]], execution: Execution, context: C
     provided = context.template.defines | context.support.names
     found = Attribution(given=given)
     failed: list[int] = []  # cells whose error is the environment's, so far
-    for index in sorted(execution.cells):
+    for index in failures:
         run = execution.cells[index]
-        if run.status != "error" or run.error is None or index not in sources:
+        if run.error is None:
             continue
         source = sources[index]
         is_given = index in given
