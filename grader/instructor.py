@@ -43,6 +43,7 @@ from .requirements import (
 )
 from .results import EnvironmentIssue
 from .sandbox import ErrorInfo, Execution
+from .sandbox.isolation import BLOCKED_PACKAGES
 from .sandbox.magics import neutralise
 
 RAISES = "raises-exception"
@@ -316,6 +317,8 @@ def _module(error: ErrorInfo, given: bool, context: Context, index: int) -> Envi
         return None
     module = match.group(1)
     top = module.split(".")[0]
+    if top in BLOCKED_PACKAGES:
+        return None  # the grader's own code and references are kept from notebooks on purpose
     here = installed(module)
     if not (given or here or top in context.requires or top in context.support.modules
             or top in context.template.imports):

@@ -140,6 +140,13 @@ def test_an_installed_module_the_notebook_cannot_import_is_the_environments_wher
     assert "is installed where grading runs but could not be imported" in issue.message.en
 
 
+def test_importing_the_graders_own_code_stays_the_students_mistake(exercise):
+    found = attribution(exercise, ["from reference.activations import sigmoid", "import grader.checks"],
+                        {1: ("ModuleNotFoundError", "No module named 'reference'"),
+                         2: ("ModuleNotFoundError", "No module named 'grader'")})
+    assert not found.issues  # installed where grading runs, and kept from notebooks on purpose
+
+
 def test_a_given_cell_tagged_raises_exception_may_raise_and_the_tag_is_the_exercises_not_the_students(exercise):
     reformatted = "np.dot(np.ones((3, 1)),\n       np.ones((4, 1)))   # shapes do not match"
     found = attribution(exercise, [IMPORTS, LOAD, reformatted, "np.dot(np.ones((2, 1)), np.ones((4, 1)))"], {
