@@ -15,8 +15,18 @@ from grader.batch import Options, grade_batch, preload_for
 from grader.cli import main
 from grader.exercise import Exercise
 from grader.i18n import Text
-from grader.requirements import (declared_requires, distribution, environment_module, imports_cleanly,
-                                 install_command, installed, missing_modules, safe_preload, support_files)
+from grader.notebook import parse_notebook
+from grader.requirements import (
+    declared_requires,
+    distribution,
+    environment_module,
+    imports_cleanly,
+    install_command,
+    installed,
+    missing_modules,
+    safe_preload,
+    support_files,
+)
 
 from .conftest import make_notebook
 
@@ -137,16 +147,17 @@ def test_preload_for_adds_what_exercises_require_when_safe(tmp_path):
     assert "h5py" not in preload_for([], [], folders=[folder], avoid=[subs])
     loaded = Exercise(id="x", version="1", title=Text("x", "x"), tasks=(), requires=("sympy",))
     assert "sympy" in preload_for([loaded], [])
-    notebook_imports = preload_for([], [])
-    assert notebook_imports == ("numpy",)  # a notebook's own imports choose among the usual ones only
+    notebook = parse_notebook(json.dumps(make_notebook(["import json\nimport torch"])).encode(), tmp_path / "a.ipynb")
+    # A notebook's own imports choose among the usual heavy modules only: students pick nothing else.
+    assert preload_for([], [notebook]) == ("numpy", "torch")
 
 
 def test_grade_warns_before_any_notebook_runs(tmp_path):
     folder = exercise_folder(tmp_path, ("numpy", "sklearn", "no_such_module_for_grading"))
     subs = tmp_path / "subs"
     subs.mkdir()
-    (subs / "ana.ipynb").write_text(json.dumps(make_notebook(["import numpy as np\ndef relu(x):\n"
-                                                              "    return np.maximum(x, 0.0)"], exercise=None)))
+    relu = "import numpy as np\ndef relu(x):\n    return np.maximum(x, 0.0)"
+    (subs / "ana.ipynb").write_text(json.dumps(make_notebook([relu], exercise=None)))
     events: list[str] = []
     outcome = grade_batch(subs, Options(out=tmp_path / "out", exercise=str(folder), jobs=1),
                           on_result=lambda result, fresh: events.append(f"graded {result.student}"),

@@ -7,8 +7,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from html import unescape
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest

@@ -5,8 +5,8 @@ item of "what to fix first"."""
 from __future__ import annotations
 
 import re
-from html import unescape
 from dataclasses import replace
+from html import unescape
 
 import pytest
 
@@ -42,7 +42,7 @@ def text(html: str) -> str:
 
 
 def section(html: str, ident: str) -> str:
-    match = re.search(rf'<section id="{ident}".*?</section>', html, re.S)
+    match = re.search(rf'<section id="{ident}".*?</section>', html, re.DOTALL)
     return text(match.group(0)) if match else ""
 
 
