@@ -309,6 +309,12 @@ def _short(message: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[:limit] + "…"
 
 
+def _shipped(module: str, support: SupportFiles) -> bool:
+    """Whether the exercise's files/ folder holds the module `module` (a.b: a/b.py or a/b/)."""
+    path = module.replace(".", "/")
+    return f"{path}.py" in support.paths or any(p.startswith(path + "/") for p in support.paths)
+
+
 def _module(error: ErrorInfo, given: bool, context: Context, index: int) -> EnvironmentIssue | None:
     if error.type not in ("ModuleNotFoundError", "ImportError"):
         return None
@@ -319,27 +325,37 @@ def _module(error: ErrorInfo, given: bool, context: Context, index: int) -> Envi
     top = module.split(".")[0]
     if top in BLOCKED_PACKAGES:
         return None  # the grader's own code and references are kept from notebooks on purpose
-    here = installed(module)
-    if not (given or here or top in context.requires or top in context.support.modules
-            or top in context.template.imports):
-        return None  # the student's own import of something the course never offered
-    if top in context.support.modules or here:
+    if installed(module) or _shipped(module, context.support):
+        # There, yet the notebook could not import it: the environment's, whoever imported it.
         what = Text(f"the module `{module}` is installed where grading runs but could not be imported in the notebook",
                     f"el módulo `{module}` está instalado donde se corrige pero no se pudo importar en el cuaderno")
-        if top in context.support.modules:
+        if _shipped(module, context.support):
             what = Text(f"the helper module `{module}` is in the exercise's files/ folder but could not be imported",
                         f"el módulo auxiliar `{module}` está en la carpeta files/ del ejercicio pero no se pudo importar")
         fix = Text("The notebook does not see what this environment has: `grader doctor` shows what it can reach.",
                    "El cuaderno no ve lo que este entorno tiene: `grader doctor` muestra a qué llega.")
-    elif top in context.requires or top in DISTRIBUTIONS or module in DISTRIBUTIONS:
+        return EnvironmentIssue(index + 1, "module", module, what, fix, given)
+    if "." in module and (installed(top) or top in context.support.modules):
+        if not given:
+            return None  # a part of a package that is there: a name the student got wrong
+        what = Text(f"`{module}` is not part of the `{top}` found where grading runs",
+                    f"`{module}` no forma parte del `{top}` que hay donde se corrige")
+        fix = Text(f"The given cell expects another version of {top}: install the one the assignment was written "
+                   "for, or update the cell in solution.ipynb.",
+                   f"La celda dada espera otra versión de {top}: instala aquella para la que se escribió la tarea, "
+                   "o actualiza la celda en solution.ipynb.")
+        return EnvironmentIssue(index + 1, "module", module, what, fix, given)
+    if not (given or top in context.requires or top in context.support.modules or top in context.template.imports):
+        return None  # the student's own import of something the course never offered
+    if top in context.requires or top in DISTRIBUTIONS or module in DISTRIBUTIONS:
         what = Text(f"the package `{module}` is not installed", f"el paquete `{module}` no está instalado")
         fix = Text(f"Install it: {install_command([module])}", f"Instálalo: {install_command([module])}")
     else:
-        where = str(Path(context.folder or "<exercise>") / "files" / f"{top}.py")
+        where = str(Path(context.folder or "<exercise>") / "files" / f"{module.replace('.', '/')}.py")
         what = Text(f"the helper module `{module}` was not found", f"no se encontró el módulo auxiliar `{module}`")
-        fix = Text(f"Put {top}.py in the exercise's files/ folder ({where}); if it is a package, install it: "
+        fix = Text(f"Put it in the exercise's files/ folder ({where}); if it is a package, install it: "
                    f"{install_command([module])}",
-                   f"Pon {top}.py en la carpeta files/ del ejercicio ({where}); si es un paquete, instálalo: "
+                   f"Ponlo en la carpeta files/ del ejercicio ({where}); si es un paquete, instálalo: "
                    f"{install_command([module])}")
     return EnvironmentIssue(index + 1, "module", module, what, fix, given)
 

@@ -140,6 +140,22 @@ def test_an_installed_module_the_notebook_cannot_import_is_the_environments_wher
     assert "is installed where grading runs but could not be imported" in issue.message.en
 
 
+def test_a_missing_part_of_a_package_that_is_there_is_the_students_unless_a_given_cell_wants_it(exercise):
+    found = attribution(exercise, ["import h5py.no_such_part", "from lr_utils.nothing import x"], {
+        1: ("ModuleNotFoundError", "No module named 'h5py.no_such_part'"),
+        2: ("ModuleNotFoundError", "No module named 'lr_utils.nothing'; 'lr_utils' is not a package")})
+    assert not found.issues
+    old_api = "from sklearn.cross_validation import train_test_split"
+    notebook = solution_notebook()
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "source": "import json.no_such_part"})
+    (Path(exercise.path) / "solution.ipynb").write_text(json.dumps(notebook))
+    found = attribution(exercise, ["import json.no_such_part", old_api],
+                        {1: ("ModuleNotFoundError", "No module named 'json.no_such_part'"),
+                         2: ("ModuleNotFoundError", "No module named 'sklearn'")})
+    assert [(i.cell, i.name) for i in found.issues] == [(2, "json.no_such_part"), (3, "sklearn")]
+    assert "another version of json" in found.issues[0].fix.en
+
+
 def test_importing_the_graders_own_code_stays_the_students_mistake(exercise):
     found = attribution(exercise, ["from reference.activations import sigmoid", "import grader.checks"],
                         {1: ("ModuleNotFoundError", "No module named 'reference'"),
