@@ -209,6 +209,8 @@ def grade_batch(path: Path, options: Options,
                                  for f in folders])
         marks = _store_marks(out, options, exercises)
 
+        undelivered = False  # a student whose outputs could not be written: the batch is not complete
+
         def deliver(e: _Entry, result: SubmissionResult, store: bool, fingerprint: str) -> SubmissionResult:
             if store:
                 gradebook.save(result, fingerprint)
@@ -222,12 +224,14 @@ def grade_batch(path: Path, options: Options,
             """Store and write one student's outputs. Whatever fails here is that student's
             error, never the batch's: their result becomes an error (stored with no fingerprint,
             so the next run grades them again) and the rest of the class goes on."""
+            nonlocal undelivered
             e = entries[i]
             # Unreadable notebooks are recorded too, with no fingerprint: never taken for graded.
             fingerprint = prints[e.folder] if e.folder is not None and not e.early else ""
             try:
                 e.result = deliver(e, result.cleaned(), fresh or e.early, fingerprint)
             except Exception as exc:
+                undelivered = True
                 log.write(f"internal error writing the results of {e.sub.file}:\n{traceback.format_exc()}")
                 why = f"{type(exc).__name__}: {clean(str(exc))[:300]}"
                 e.result = error_result(e.sub, Text(f"internal grader error while writing the results ({why})",
@@ -283,7 +287,7 @@ def grade_batch(path: Path, options: Options,
     phase("outputs")
     # A batch that met environment problems is not answered from its outputs next time: the
     # environment may be fixed by then, and those notebooks are graded again.
-    if options.manual is None and not any(r.environment for r in outcome.results):
+    if options.manual is None and not undelivered and not any(r.environment for r in outcome.results):
         summary = [[r.student, r.score, r.max_score, r.status] for r in outcome.results]
         record(out, batch_signature, summary)  # complete: an identical re-run may answer from these outputs
     outcome.seconds = time.perf_counter() - started

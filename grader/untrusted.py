@@ -21,6 +21,7 @@ from typing import Any
 REPLACEMENT = "\ufffd"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def clean(text: str) -> str:
@@ -47,14 +48,16 @@ def clean_data(value: Any) -> Any:
 
 
 def name_text(name: str | bytes | PurePath) -> str:
-    """A file name or path as text: bytes that are not UTF-8 become `%XX`, so distinct names
-    stay distinct; other unencodable characters become U+FFFD."""
+    """A file name or path as text: bytes that are not UTF-8, and control characters, become
+    `%XX`, so distinct names stay distinct; other unencodable characters become U+FFFD."""
     if isinstance(name, PurePath):
         name = str(name)
     if isinstance(name, bytes):
         name = name.decode("utf-8", "surrogateescape")
-    # A string from the operating system keeps each undecodable byte as U+DC80..U+DCFF.
+    # A string from the operating system keeps each undecodable byte as U+DC80..U+DCFF; a control
+    # character (a tab or a line break in an id would split the lines we print) is written the same way.
     name = _ESCAPED_BYTE.sub(lambda m: f"%{ord(m.group()) - 0xDC00:02X}", name)
+    name = _CONTROL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), name)
     return clean(name)
 
 

@@ -153,9 +153,10 @@ def _check_members(zf: zipfile.ZipFile, archive: Path, limits: Limits, unreadabl
             if _looks_like_notebook(unreadable[index]):
                 refused.append(Refused(unreadable[index], "its name is not valid UTF-8, though the zip says it is"))
             continue
-        name = name_text(member_name(info))
+        raw = member_name(info)
+        name = name_text(raw)  # as the instructor is shown it: a control character written %XX
         try:
-            parts = safe_parts(name)
+            parts = safe_parts(raw)
         except ValueError as why:
             if _looks_like_notebook(name):
                 refused.append(Refused(name, str(why)))

@@ -66,14 +66,16 @@ def match_roster(found: list[Found], roster: Roster) -> list[Text]:
     """Give each file its roster row: by LMS id first, then by the row's `file`.
 
     A `file` names one notebook. When it fits several (one name in several folders, a stem that
-    several files share) or a file fits several rows, the match is refused: those files keep
-    their own names, and the ambiguity is returned for the instructor to see. A file a student
-    placed beside another's can thus never take that student's row."""
+    several files share), when a file fits several rows, or when the row already has its
+    student's files by LMS id, the match by name is refused: those files keep their own names,
+    and the ambiguity is returned for the instructor to see. A file a student placed beside
+    another's can thus never take that student's row."""
     rest = []
     for f in found:
         f.entry = next((e for e in (roster.by_lms_id(i) for i in lms_ids(f.lms)) if e), None)
         if f.entry is None:
             rest.append(f)
+    by_lms_id = {f.entry for f in found if f.entry is not None}
     rows: dict[Entry, list[Found]] = defaultdict(list)
     for f in rest:
         for entry in roster.rows_for(f.relative):
@@ -84,8 +86,13 @@ def match_roster(found: list[Found], roster: Roster) -> list[Text]:
             by_file[f.relative].append(entry)
     problems = []
     for entry, files in rows.items():
-        if len(files) > 1:
-            names = ", ".join(sorted(f.relative for f in files))
+        names = ", ".join(sorted(f.relative for f in files))
+        if entry in by_lms_id:
+            problems.append(Text(f"roster: {names} fits the file of {entry.student}'s row, whose notebook is known "
+                                 "by its LMS id; graded under its own name",
+                                 f"lista: {names} corresponde al archivo de la fila de {entry.student}, cuyo "
+                                 "cuaderno se conoce por su id del LMS; se corrige con su propio nombre"))
+        elif len(files) > 1:
             problems.append(Text(f"roster: the row of {entry.student} (file {entry.file!r}) fits {len(files)} "
                                  f"notebooks ({names}); none is taken as theirs, each is graded under its own name",
                                  f"lista: la fila de {entry.student} (archivo {entry.file!r}) corresponde a "
@@ -98,7 +105,7 @@ def match_roster(found: list[Found], roster: Roster) -> list[Text]:
                                  f"lista: {relative} corresponde a las filas de {names}; se corrige con su propio "
                                  "nombre"))
     for entry, files in rows.items():
-        if len(files) == 1 and len(by_file[files[0].relative]) == 1:
+        if len(files) == 1 and len(by_file[files[0].relative]) == 1 and entry not in by_lms_id:
             files[0].entry = entry
     return problems
 

@@ -149,6 +149,59 @@ def test_a_roster_matches_moodle_participants_by_lms_id(tmp_path):
     assert sub.student == "jdoe" and sub.meta["lms"]["participant"] == "1734024"
 
 
+def _roster_intake(tmp_path, rows: str):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(rows, encoding="utf-8")
+    log, notices = [], []
+    subs = by_student(intake(tmp_path / "s", roster=roster, log=log.append, notice=notices.append))
+    return subs, log, [n.en for n in notices]
+
+
+def test_a_file_planted_in_another_folder_never_takes_a_roster_row(tmp_path):
+    now = time.time()
+    touch(tmp_path / "s" / "ana_lab.ipynb", now - 3600)
+    touch(tmp_path / "s" / "mallory" / "ana_lab.ipynb", now)  # newer than Ana's own
+    subs, log, notices = _roster_intake(tmp_path, "student,file\nana,ana_lab.ipynb\n")
+    assert "ana" not in subs  # neither file is taken as Ana's
+    assert {s.path.relative_to(tmp_path / "s").as_posix() for s in subs.values()} == \
+        {"ana_lab.ipynb", "mallory/ana_lab.ipynb"}  # both graded, under their own names
+    assert len(notices) == 1 and "ana" in notices[0] and "mallory/ana_lab.ipynb" in notices[0]
+    assert notices[0] in log
+
+
+def test_a_stem_that_several_files_share_is_ambiguous(tmp_path):
+    touch(tmp_path / "s" / "g1" / "hw.ipynb")
+    touch(tmp_path / "s" / "g2" / "hw.ipynb")
+    touch(tmp_path / "s" / "bea.ipynb")
+    subs, _, notices = _roster_intake(tmp_path, "student,file\nana,hw\nbea,bea.ipynb\n")
+    assert set(subs) == {"g1/hw", "g2/hw", "bea"}
+    assert subs["bea"].meta["roster"]["student"] == "bea"  # an unambiguous row still names its file
+    assert any("fits 2 notebooks" in n for n in notices)
+
+
+def test_a_file_that_fits_two_rows_is_taken_by_neither(tmp_path):
+    touch(tmp_path / "s" / "lab.ipynb")
+    subs, _, notices = _roster_intake(tmp_path, "student,file\nana,lab.ipynb\nbea,lab\n")
+    assert set(subs) == {"lab"} and "roster" not in subs["lab"].meta
+    assert any("ana, bea" in n for n in notices)
+
+
+def test_a_row_known_by_lms_id_is_not_taken_again_by_a_file_name(tmp_path):
+    now = time.time()
+    touch(tmp_path / "s" / "Ana Lopez_101_assignsubmission_file" / "ana_lab.ipynb", now - 3600)
+    touch(tmp_path / "s" / "Mallory X_102_assignsubmission_file" / "ana_lab.ipynb", now)
+    subs, _, notices = _roster_intake(tmp_path, "student,file,lms_id\nana,ana_lab.ipynb,101\n")
+    assert subs["ana"].path.parent.name.startswith("Ana Lopez_101")
+    assert "Mallory X_102" in subs and any("Mallory X_102" in n for n in notices)
+
+
+def test_a_row_naming_a_path_picks_that_file_only(tmp_path):
+    touch(tmp_path / "s" / "ana" / "lab.ipynb")
+    touch(tmp_path / "s" / "mallory" / "lab.ipynb")
+    subs, _, notices = _roster_intake(tmp_path, "student,file\nana,ana/lab.ipynb\n")
+    assert subs["ana"].path.parent.name == "ana" and notices == []
+
+
 @pytest.mark.parametrize("text, words", [
     ("name,email\nana,a@x\n", "needs a 'student' column"),
     ("student,file\n,ana.ipynb\n", "line 2: no student"),
