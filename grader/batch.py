@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import ExerciseError, InputError
 from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
-from .similarity import Background, Pair, work_of
+from .similarity import Background, Findings, work_of
 from .spreadsheet import csv_text
 from .unchanged import forget, record, signature
 from .untrusted import clean
@@ -69,7 +69,7 @@ class BatchOutcome:
     level: str = ""
     exercise: str | None = None
     notices: list[Text] = field(default_factory=list)  # what the instructor must see: refused members, ambiguous rows
-    similar_pairs: list[Pair] = field(default_factory=list)
+    similarity: Findings = field(default_factory=Findings)  # groups of similar submissions
     phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each step, for benchmarks
 
 
@@ -277,7 +277,7 @@ def grade_batch(path: Path, options: Options,
     phase("close")
 
     outcome.results = [e.result for e in entries]  # type: ignore[misc]
-    outcome.similar_pairs = background.result()
+    outcome.similarity = background.result()
     if background.error:
         log.write(f"similarity could not be computed:\n{background.error}")
     phase("similarity")
@@ -387,7 +387,7 @@ def _exported(results: list[SubmissionResult], lang: str) -> tuple[list[Submissi
 
 def write_outputs(out: Path, outcome: BatchOutcome, lang: str, exercises: dict[str, Exercise]) -> None:
     results, rows = _exported(outcome.results, lang)
-    extra = {"similar_pairs": [p.to_json() for p in outcome.similar_pairs]}
+    extra = {"similarity": outcome.similarity.to_json()}
     data = batch_export(outcome.exercise, [], lang, extra)
     data["submissions"] = rows
     if outcome.notices:
@@ -399,5 +399,5 @@ def write_outputs(out: Path, outcome: BatchOutcome, lang: str, exercises: dict[s
     titles = {ex.id: ex.title(lang) for ex in exercises.values()}
     title = titles.get(outcome.exercise or "", "") or ", ".join(sorted(titles.values())) or "grader"
     links = {r.student: f"reports/{report_name(r.student)}" for r in results}
-    write_atomic(out / "index.html", render_index(results, title, lang, links, extra["similar_pairs"],
+    write_atomic(out / "index.html", render_index(results, title, lang, links, extra["similarity"],
                                                   notices=[n(lang) for n in outcome.notices]))

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from .i18n import Text
 from .untrusted import clean_data
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2.0: "similarity" (groups of similar submissions) replaced "similar_pairs"
 
 TestStatus = Literal["passed", "failed", "error", "pending"]  # pending: awaiting an instructor's marks
 SubmissionStatus = Literal["graded", "error"]

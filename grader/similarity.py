@@ -1,53 +1,111 @@
-"""Near-duplicate submissions across a class, and text pasted twice inside one submission.
+"""Groups of similar submissions across a class, and text pasted twice inside one submission.
 
 Code: each student's code cells are tokenised with identifiers and literals normalised and
-fingerprinted by winnowing (the `copydetect` library, MOSS's method), with the released
-template's code as boilerplate; so a copy with renamed variables and new formatting still
-matches, while independent solutions of the same function share little. Prose: word 5-gram
-shingles (accents and case folded) compared by Jaccard similarity, and within one submission,
-paragraphs compared with each other. Each flagged pair carries the shared passages side by side.
-Flags never change a grade.
+fingerprinted by winnowing (MOSS's method), with the released template's code as boilerplate; so
+a copy with renamed variables and new formatting still matches, while independent solutions of
+the same function share little. Prose: word 5-gram shingles (accents and case folded) compared
+by Jaccard similarity, and within one submission, paragraphs compared with each other. Flags
+never change a grade.
+
+Submissions are taken one at a time. Each is compared only with the few earlier ones an index
+of shared fingerprints names, and joins their group when a comparison confirms it (union-find);
+a near-copy of a group is not indexed again, so a hundred identical notebooks cost one entry.
+What is reported is one entry per group, with its closest pair and one passage they share, never
+every pair. Every step is capped (text per submission, paragraphs, fingerprints looked up,
+candidates per fingerprint and per submission) and the whole step has a time budget: when it
+runs out, the submissions not yet compared are left out and the findings say they are partial.
 """
 
 from __future__ import annotations
 
-import difflib
-import io
-import itertools
 import json
+import os
 import re
 import subprocess
 import sys
 import threading
-from collections import Counter
-from dataclasses import dataclass
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .exam import words
+from .fingerprints import (
+    Groups,
+    Index,
+    Link,
+    code_print,
+    compare_code,
+    jaccard,
+    shared_run,
+    shingles,
+    sketch,
+    template_hashes,
+)
 
-CODE_K = 25  # noise threshold: matches shorter than this many normalised characters are ignored
-CODE_WINDOW = 6  # winnowing window: matches of CODE_K + CODE_WINDOW - 1 characters are always found
 CODE_THRESHOLD = 0.8
 CODE_MIN_OVERLAP = 120  # normalised characters in common, so that two tiny notebooks are not flagged
 TEXT_SHINGLE = 5
 TEXT_THRESHOLD = 0.45
 TEXT_MIN_WORDS = 25
+REPEAT_SHINGLE = 3
 REPEAT_THRESHOLD = 0.7
 REPEAT_MIN_WORDS = 15
 
+# Caps: what one submission can cost, whatever it holds.
+MAX_CODE_CHARS = 60_000  # code compared per submission (the rest is left out, and said so)
+MAX_TEXT_CHARS = 60_000  # written answers compared per submission
+MAX_PARAGRAPHS = 600  # paragraphs of one submission checked for repetition
+SKETCH = 256  # fingerprints of a submission looked up and indexed
+PARAGRAPH_SKETCH = 24
+PER_KEY = 32  # submissions kept per fingerprint; a fingerprint held by more is an idiom
+PARAGRAPH_PER_KEY = 8
+CANDIDATES = 6  # earlier submissions a new one is compared with, at most
+NEAR_COPY = 0.9  # a submission this close to its group adds nothing to the index
+INDEXED_PER_GROUP = 4  # looser members of a group that are indexed too, so that chains are found
+PASSAGE_WORDS = 5_000  # words searched for a shared passage of prose
+MAX_NOTES = 20
+BUDGET_SECONDS = 30.0  # processor time for the whole step
+WAIT_SECONDS = 15.0  # how long grading waits for it beyond its budget before stopping it
+
 
 @dataclass(frozen=True)
-class Pair:
-    a: str
-    b: str  # equal to `a` for a passage repeated inside one submission
+class Group:
+    """Students whose work is alike; one student: a passage repeated inside that submission."""
+
     kind: str  # "code" | "text"
-    similarity: float
-    passages: tuple[tuple[str, str], ...] = ()
+    students: tuple[str, ...]
+    similarity: float  # of the closest pair
+    pair: tuple[str, str]  # the closest pair (the same student twice for a repetition)
+    passage: tuple[str, str]  # a passage the pair shares, as each of them wrote it
 
     def to_json(self) -> dict[str, object]:
-        return {"a": self.a, "b": self.b, "kind": self.kind, "similarity": round(self.similarity, 3),
-                "passages": [list(p) for p in self.passages]}
+        return {"kind": self.kind, "students": list(self.students), "similarity": round(self.similarity, 3),
+                "pair": list(self.pair), "passage": list(self.passage)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Group:
+        return cls(str(data["kind"]), tuple(str(s) for s in data["students"]), float(data["similarity"]),
+                   (str(data["pair"][0]), str(data["pair"][1])), (str(data["passage"][0]), str(data["passage"][1])))
+
+
+@dataclass(frozen=True)
+class Findings:
+    groups: tuple[Group, ...] = ()
+    partial: bool = False  # the budget ran out or the step failed: some submissions were not compared
+    notes: tuple[str, ...] = ()  # what was left out and why
+    compared: int = 0  # submissions compared
+    submitted: int = 0  # submissions handed to the step
+
+    def to_json(self) -> dict[str, object]:
+        return {"groups": [g.to_json() for g in self.groups], "partial": self.partial, "notes": list(self.notes),
+                "compared": self.compared, "submitted": self.submitted}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Findings:
+        return cls(tuple(Group.from_json(g) for g in data["groups"]), bool(data["partial"]),
+                   tuple(str(n) for n in data["notes"]), int(data["compared"]), int(data["submitted"]))
 
 
 @dataclass(frozen=True)
@@ -57,144 +115,225 @@ class Work:
     student: str
     code: str
     texts: tuple[tuple[str, str], ...]  # (cell tag or position, text)
+    cut: tuple[str, ...] = ()  # "code", "text": what was longer than the caps and was cut
 
 
-def _fingerprint(code: str, boilerplate: object = None) -> object:
-    from copydetect import CodeFingerprint
+def bounded(work: Work) -> Work:
+    """`work` within the caps on code and prose, saying what was cut."""
+    cut = list(work.cut)
+    code = work.code
+    if len(code) > MAX_CODE_CHARS:
+        code = code[:MAX_CODE_CHARS]
+        cut.append("code")
+    texts, room = [], MAX_TEXT_CHARS
+    for key, text in work.texts:
+        if room <= 0 or len(text) > room:
+            cut.append("text")
+        if room > 0:
+            texts.append((key, text[:room]))
+        room -= len(text)
+    if code is work.code and len(texts) == len(work.texts) and len(cut) == len(work.cut):
+        return work
+    return Work(work.student, code, tuple(texts), tuple(dict.fromkeys(cut)))
 
-    return CodeFingerprint(None, CODE_K, CODE_WINDOW, boilerplate=boilerplate, fp=io.StringIO(code), language="python")
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
-def code_pairs(works: list[Work], template: str = "") -> list[Pair]:
-    import numpy as np
-    from copydetect import compare_files
+def words(text: str) -> list[str]:
+    """The words of `text`, lower case without accents: `grader.exam.words`, with only the
+    characters outside ASCII looked at one by one."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = _NON_ASCII.sub(lambda m: "" if unicodedata.combining(m.group()) else " ", folded)
+    return _WORD.findall(folded)
 
-    boiler = np.array(sorted(_fingerprint(template).hashes)) if template.strip() else None  # type: ignore[attr-defined]
-    prints = {}
-    made: dict[str, object] = {}  # identical code (an untouched template, a verbatim copy) fingerprinted once
+
+class _Budget:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.process_time() + seconds
+
+    @property
+    def spent(self) -> bool:
+        return time.process_time() >= self.end
+
+
+def _paragraphs(texts: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[str]]]:
+    for _, text in texts:
+        for paragraph in re.split(r"\n\s*\n", text):
+            tokens = words(paragraph)
+            if len(tokens) >= REPEAT_MIN_WORDS:
+                yield paragraph.strip(), tokens
+
+
+def repetition(work: Work, budget: _Budget) -> Group | None:
+    """The closest two paragraphs of one submission when they repeat each other."""
+    index = Index(PARAGRAPH_PER_KEY)
+    seen: list[tuple[str, Any]] = []
+    best: Link | None = None
+    for n, (paragraph, tokens) in enumerate(_paragraphs(work.texts)):
+        if n >= MAX_PARAGRAPHS or (n % 50 == 0 and budget.spent):
+            break
+        prints = shingles(tokens, REPEAT_SHINGLE)
+        keys = sketch(prints, PARAGRAPH_SKETCH)
+        for other in index.candidates(keys, 3, 2):
+            similarity = jaccard(prints, seen[other][1])
+            if similarity >= REPEAT_THRESHOLD and (best is None or similarity > best.similarity):
+                best = Link(similarity, (work.student, work.student),
+                            (seen[other][0][:1500], paragraph[:1500]))
+        index.add(keys, len(seen))
+        seen.append((paragraph, prints))
+    if best is None:
+        return None
+    return Group("text", (work.student,), best.similarity, best.pair, best.passage)
+
+
+def _prose_passage(text_a: str, text_b: str) -> tuple[str, str]:
+    """The longest run of words two texts share, quoted as each of them wrote it."""
+    spans_a = [m.span() for m in re.finditer(r"\S+", text_a)][:PASSAGE_WORDS]
+    spans_b = [m.span() for m in re.finditer(r"\S+", text_b)][:PASSAGE_WORDS]
+    key_a = [" ".join(words(text_a[s:e])) for s, e in spans_a]
+    key_b = [" ".join(words(text_b[s:e])) for s, e in spans_b]
+    i, j, length = shared_run(key_a, key_b, TEXT_SHINGLE)
+    if not length:
+        return "", ""
+    return (text_a[spans_a[i][0]:spans_a[i + length - 1][1]][:1500],
+            text_b[spans_b[j][0]:spans_b[j + length - 1][1]][:1500])
+
+
+@dataclass
+class _Kind:
+    """The index, the kept prints and the groups of one kind of work (code or prose)."""
+
+    index: Index = field(default_factory=lambda: Index(PER_KEY))
+    groups: Groups = field(default_factory=Groups)
+    kept: list[tuple[str, Any]] = field(default_factory=list)  # indexed prints: (student, print)
+    same: dict[bytes, int] = field(default_factory=dict)  # an exact print → its entry in `kept`
+
+    def add(self, student: str, found: Any, keys: list[int], digest: bytes,
+            measure: Any, passage: Any) -> None:
+        """Compare a new print with the candidates the index names, join the groups it matches,
+        and index it unless its group already holds a near copy of it."""
+        exact = self.same.get(digest)
+        candidates = [exact] if exact is not None else self.index.candidates(keys, CANDIDATES, 3)
+        closest = 0.0
+        for entry in candidates:
+            other, print_ = self.kept[entry]
+            similarity = 1.0 if entry == exact else measure(print_, found)
+            if similarity is None:
+                continue
+            closest = max(closest, similarity)
+            # The passage is quoted only when this pair becomes its group's closest.
+            better = similarity > max(self.groups.closest(other), self.groups.closest(student))
+            self.groups.join(other, student, Link(similarity, (other, student),
+                                                  passage(print_, found) if better else ("", "")))
+        if exact is not None:
+            return
+        if closest >= NEAR_COPY or (closest > 0 and self.groups.indexed(student) >= INDEXED_PER_GROUP):
+            return
+        self.groups.count_indexed(student)
+        self.same[digest] = len(self.kept)
+        self.index.add(keys, len(self.kept))
+        self.kept.append((student, found))
+
+    def report(self, kind: str) -> list[Group]:
+        out = []
+        for root, students in self.groups.members().items():
+            link = self.groups.best[root]
+            out.append(Group(kind, tuple(students), link.similarity, link.pair, link.passage))
+        return out
+
+
+class Comparer:
+    """Takes a class's submissions one at a time; `findings()` gives the groups so far."""
+
+    def __init__(self, template_code: str = "", template_texts: Iterable[str] = (),
+                 budget: float = BUDGET_SECONDS) -> None:
+        self.boilerplate = template_hashes(template_code)
+        self.template_texts = {" ".join(words(t)) for t in template_texts}
+        self.budget = _Budget(budget)
+        self.code, self.text = _Kind(), _Kind()
+        self.repeated: list[Group] = []
+        self.notes: list[str] = []
+        self.compared = self.submitted = 0
+
+    def _note(self, text: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+
+    def add(self, work: Work) -> None:
+        self.submitted += 1
+        if self.budget.spent:
+            return
+        work = bounded(work)
+        self.compared += 1
+        for what in work.cut:
+            limit = MAX_CODE_CHARS if what == "code" else MAX_TEXT_CHARS
+            self._note(f"{work.student}: only the first {limit} characters of {what} were compared")
+        texts = tuple((k, t) for k, t in work.texts if " ".join(words(t)) not in self.template_texts)
+        self._add_code(work)
+        self._add_text(work.student, texts)
+        found = repetition(replace(work, texts=texts), self.budget)
+        if found is not None:
+            self.repeated.append(found)
+
+    def _add_code(self, work: Work) -> None:
+        found = code_print(work.code, self.boilerplate) if work.code.strip() else None
+        if found is None:
+            return
+
+        def measure(a: Any, b: Any) -> float | None:
+            match = compare_code(a, b)
+            return match.similarity if match.similarity >= CODE_THRESHOLD and match.overlap >= CODE_MIN_OVERLAP \
+                else None
+
+        self.code.add(work.student, found, sketch(found.unique, SKETCH), found.digest, measure,
+                      lambda a, b: compare_code(a, b, passage=True).passage)
+
+    def _add_text(self, student: str, texts: tuple[tuple[str, str], ...]) -> None:
+        joined = "\n\n".join(t for _, t in texts)
+        tokens = words(joined)
+        if len(tokens) < TEXT_MIN_WORDS:
+            return
+        prints = shingles(tokens, TEXT_SHINGLE)
+
+        def measure(a: Any, b: Any) -> float | None:
+            similarity = jaccard(a[1], b[1])
+            return similarity if similarity >= TEXT_THRESHOLD else None
+
+        self.text.add(student, (joined, prints), sketch(prints, SKETCH), prints.tobytes(), measure,
+                      lambda a, b: _prose_passage(a[0], b[0]))
+
+    def findings(self) -> Findings:
+        notes = list(self.notes)
+        partial = self.compared < self.submitted
+        if partial:
+            notes.insert(0, f"the time budget ran out: {self.submitted - self.compared} of {self.submitted} "
+                            "submissions were not compared")
+        groups = self.code.report("code") + self.text.report("text") + self.repeated
+        groups.sort(key=lambda g: (-g.similarity, -len(g.students), g.kind, g.students))
+        return Findings(tuple(groups), partial, tuple(notes), self.compared, self.submitted)
+
+
+def find_similar(works: Iterable[Work], template_code: str = "", template_texts: tuple[str, ...] = (),
+                 budget: float = BUDGET_SECONDS) -> Findings:
+    """Groups of similar submissions, the closest first."""
+    comparer = Comparer(template_code, template_texts, budget)
     for work in works:
-        if work.code.strip():
-            if work.code not in made:
-                try:
-                    made[work.code] = _fingerprint(work.code, boiler)
-                except Exception:
-                    made[work.code] = None  # code pygments cannot tokenise is simply not compared
-            if made[work.code] is not None:
-                prints[work.student] = made[work.code]
-    # Only pairs that share fingerprints are compared (an inverted index, not all n² pairs).
-    owners: dict[int, set[str]] = {}
-    for student, fp in prints.items():
-        for h in set(np.asarray(fp.hashes).tolist()):  # type: ignore[attr-defined]
-            owners.setdefault(h, set()).add(student)
-    shared: Counter[tuple[str, str]] = Counter()
-    for students in owners.values():
-        # As MOSS does, a passage found in very many submissions is an idiom, not a copy.
-        if 1 < len(students) <= max(10, len(prints) // 5):
-            for a, b in itertools.combinations(sorted(students), 2):
-                shared[(a, b)] += 1
-    pairs = []
-    for (a, b), count in shared.items():
-        if count < 3:
-            continue
-        overlap, (sim_a, sim_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
-        similarity = float(max(sim_a, sim_b))
-        if similarity >= CODE_THRESHOLD and overlap >= CODE_MIN_OVERLAP:
-            pairs.append(Pair(a, b, "code", similarity,
-                              _code_passages(prints[a].raw_code, prints[b].raw_code, slices_a, slices_b)))  # type: ignore[attr-defined]
-    return pairs
-
-
-def _code_passages(code_a: str, code_b: str, slices_a: object, slices_b: object, limit: int = 3) -> tuple[tuple[str, str], ...]:
-    out = []
-    starts_a, ends_a = slices_a  # type: ignore[misc]
-    starts_b, ends_b = slices_b  # type: ignore[misc]
-    spans_a = sorted(zip(starts_a, ends_a), key=lambda s: s[0] - s[1])[:limit]
-    spans_b = sorted(zip(starts_b, ends_b), key=lambda s: s[0] - s[1])[:limit]
-    for (sa, ea), (sb, eb) in zip(spans_a, spans_b):
-        out.append((code_a[int(sa):int(ea)][:1500], code_b[int(sb):int(eb)][:1500]))
-    return tuple(out)
-
-
-def _shingles(tokens: list[str], n: int = TEXT_SHINGLE) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i:i + n]) for i in range(max(0, len(tokens) - n + 1))}
-
-
-def _jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _shared_passages(text_a: str, text_b: str, min_words: int = 8, limit: int = 3) -> tuple[tuple[str, str], ...]:
-    """Longest runs of words the two texts share, each quoted as written in both."""
-    spans_a = [(m.start(), m.end()) for m in re.finditer(r"\S+", text_a)]
-    spans_b = [(m.start(), m.end()) for m in re.finditer(r"\S+", text_b)]
-    wa = [words(text_a[s:e]) for s, e in spans_a]
-    wb = [words(text_b[s:e]) for s, e in spans_b]
-    key_a = [" ".join(w) for w in wa]
-    key_b = [" ".join(w) for w in wb]
-    matcher = difflib.SequenceMatcher(None, key_a, key_b, autojunk=False)
-    blocks = sorted((m for m in matcher.get_matching_blocks() if m.size >= min_words), key=lambda m: -m.size)
-    out = []
-    for m in blocks[:limit]:
-        a = text_a[spans_a[m.a][0]:spans_a[m.a + m.size - 1][1]]
-        b = text_b[spans_b[m.b][0]:spans_b[m.b + m.size - 1][1]]
-        out.append((a[:1500], b[:1500]))
-    return tuple(out)
-
-
-def text_pairs(works: list[Work]) -> list[Pair]:
-    joined = {w.student: "\n\n".join(t for _, t in w.texts) for w in works}
-    shingles = {s: _shingles(words(text)) for s, text in joined.items() if len(words(text)) >= TEXT_MIN_WORDS}
-    pairs = []
-    for a, b in itertools.combinations(sorted(shingles), 2):
-        similarity = _jaccard(shingles[a], shingles[b])
-        if similarity >= TEXT_THRESHOLD:
-            pairs.append(Pair(a, b, "text", similarity, _shared_passages(joined[a], joined[b])))
-    return pairs
-
-
-def _paragraphs(work: Work) -> list[str]:
-    out = []
-    for _, text in work.texts:
-        out += [p.strip() for p in re.split(r"\n\s*\n", text) if len(words(p)) >= REPEAT_MIN_WORDS]
-    return out
-
-
-def repeated_text(works: list[Work]) -> list[Pair]:
-    """The same passage pasted twice inside one submission (pairs with a == b)."""
-    pairs = []
-    for work in works:
-        paragraphs = _paragraphs(work)
-        shingled = [_shingles(words(p), 3) for p in paragraphs]
-        best = 0.0
-        passages: list[tuple[str, str]] = []
-        for i, j in itertools.combinations(range(len(paragraphs)), 2):
-            similarity = _jaccard(shingled[i], shingled[j])
-            if similarity >= REPEAT_THRESHOLD:
-                best = max(best, similarity)
-                passages.append((paragraphs[i][:1500], paragraphs[j][:1500]))
-        if passages:
-            pairs.append(Pair(work.student, work.student, "text", best, tuple(passages[:3])))
-    return pairs
-
-
-def find_similar(works: list[Work], template_code: str = "", template_texts: tuple[str, ...] = ()) -> list[Pair]:
-    """Every flagged pair, most similar first."""
-    boiler = {" ".join(words(t)) for t in template_texts}
-    cleaned = [Work(w.student, w.code, tuple((k, t) for k, t in w.texts if " ".join(words(t)) not in boiler))
-               for w in works]
-    pairs = code_pairs(cleaned, template_code) + text_pairs(cleaned) + repeated_text(cleaned)
-    return sorted(pairs, key=lambda p: (-p.similarity, p.a, p.b))
+        comparer.add(work)
+    return comparer.findings()
 
 
 def work_of(student: str, code_cells: list[str], markdown: list[tuple[tuple[str, ...], str, str]]) -> Work:
     """A student's work from their notebook: code cells (magics neutralised) and prose cells as
-    (tags, source, answer-without-prompt). Rendered choice questions are not the student's prose."""
+    (tags, source, answer-without-prompt), within the caps. Rendered choice questions are not the
+    student's prose."""
     from .sandbox.magics import neutralise
 
-    code = "\n\n".join(neutralise(c).source for c in code_cells)
+    code = "\n\n".join(neutralise(c[:MAX_CODE_CHARS]).source for c in code_cells)
     texts = tuple(((tags[0] if tags else f"cell {n + 1}"), answer) for n, (tags, source, answer) in enumerate(markdown)
                   if answer.strip() and not any(t.startswith("choice:") for t in tags))
-    return Work(student, code, texts)
+    return bounded(Work(student, code, texts))
 
 
 def template_of(folder: Path) -> tuple[str, tuple[str, ...]]:
@@ -220,50 +359,100 @@ def template_of(folder: Path) -> tuple[str, tuple[str, ...]]:
 
 
 class Background:
-    """Similarity of a batch computed in a separate process while the batch is graded."""
+    """Similarity of a batch computed in a separate process while the batch is graded. The works
+    are streamed to it one line each; it answers with its findings, within its budget."""
 
-    def __init__(self, groups: list[tuple[list[Work], Path | None]]) -> None:
-        payload = [{"folder": str(folder) if folder else None,
-                    "works": [[w.student, w.code, [list(t) for t in w.texts]] for w in works]}
-                   for works, folder in groups if works]
+    def __init__(self, groups: list[tuple[list[Work], Path | None]], budget: float = BUDGET_SECONDS) -> None:
+        self.groups = [(works, folder) for works, folder in groups if works]
+        self.budget = budget
         self.proc: subprocess.Popen[bytes] | None = None
         self.error = ""
-        if not payload:
-            return
-        self.proc = subprocess.Popen([sys.executable, "-m", "grader.similarity"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._output: tuple[bytes, bytes] = (b"", b"")
-        data = json.dumps(payload).encode()
+        self._submitted = sum(len(works) for works, _ in self.groups)
+        if not self.groups:
+            return
+        # A fixed hash seed: the fingerprints, and so the groups, are the same on every run.
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        self.proc = subprocess.Popen([sys.executable, "-m", "grader.similarity", str(budget)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         # The exchange runs on a thread, so the process starts work now and no pipe fills up.
-        self._thread = threading.Thread(target=self._talk, args=(data,), daemon=True)
+        self._thread = threading.Thread(target=self._talk, daemon=True)
         self._thread.start()
 
-    def _talk(self, data: bytes) -> None:
-        assert self.proc is not None
-        self._output = self.proc.communicate(data)
+    def _lines(self) -> Iterator[bytes]:
+        for works, folder in self.groups:
+            yield json.dumps({"folder": str(folder) if folder else None}).encode() + b"\n"
+            for w in works:
+                yield json.dumps({"work": [w.student, w.code, [list(t) for t in w.texts], list(w.cut)]}).encode() + b"\n"
 
-    def result(self) -> list[Pair]:
+    def _talk(self) -> None:
+        proc = self.proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        errors: list[bytes] = []
+        # Both answers are read while the works are written, so that no pipe fills up.
+        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        output: list[bytes] = []
+        answer = threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+        answer.start()
+        try:
+            for line in self._lines():
+                proc.stdin.write(line)
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # the process ended early: its exit status and stderr say why
+        answer.join()
+        reader.join()
+        proc.wait()
+        self._output = (b"".join(output), b"".join(errors))
+
+    def result(self, wait: float = WAIT_SECONDS) -> Findings:
+        """The findings; a process still running `budget + wait` seconds after this is called is
+        stopped, and the findings say that nothing was compared."""
         if self.proc is None:
-            return []
-        self._thread.join()
+            return Findings()
+        self._thread.join(self.budget + wait)
+        if self._thread.is_alive():
+            self.proc.kill()
+            self._thread.join(5)
+            self.error = f"stopped after {self.budget + wait:.0f} s without an answer"
+            return self._failed("the comparison did not finish in time and was stopped")
         out, err = self._output
-        if self.proc.returncode != 0:
-            self.error = err.decode("utf-8", "replace")[-2000:]
-            return []
-        return [Pair(p["a"], p["b"], p["kind"], p["similarity"], tuple(tuple(x) for x in p["passages"]))
-                for p in json.loads(out)]
+        try:
+            if self.proc.returncode != 0:
+                raise ValueError(err.decode("utf-8", "replace")[-2000:])
+            return Findings.from_json(json.loads(out))
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            self.error = str(exc)[-2000:] or f"exit status {self.proc.returncode}"
+            return self._failed("the comparison failed (see grader.log)")
+
+    def _failed(self, why: str) -> Findings:
+        return Findings((), True, (why,), 0, self._submitted)
 
 
-def main() -> int:
-    groups = json.load(sys.stdin)
-    pairs: list[Pair] = []
-    for group in groups:
-        works = [Work(s, code, tuple((k, t) for k, t in texts)) for s, code, texts in group["works"]]
-        code, prose = template_of(Path(group["folder"])) if group["folder"] else ("", ())
-        pairs += find_similar(works, code, prose)
-    json.dump([p.to_json() for p in pairs], sys.stdout)
+def main(argv: list[str]) -> int:
+    budget = float(argv[0]) if argv else BUDGET_SECONDS
+    start = time.process_time()
+    found: list[Findings] = []
+    comparer: Comparer | None = None
+    for line in sys.stdin.buffer:
+        item = json.loads(line)
+        if "folder" in item:
+            if comparer is not None:
+                found.append(comparer.findings())
+            code, prose = template_of(Path(item["folder"])) if item["folder"] else ("", ())
+            comparer = Comparer(code, prose, max(0.0, budget - (time.process_time() - start)))
+        elif comparer is not None:
+            student, code, texts, cut = item["work"]
+            comparer.add(Work(student, code, tuple((k, t) for k, t in texts), tuple(cut)))
+    if comparer is not None:
+        found.append(comparer.findings())
+    merged = Findings(tuple(g for f in found for g in f.groups), any(f.partial for f in found),
+                      tuple(n for f in found for n in f.notes)[:MAX_NOTES], sum(f.compared for f in found),
+                      sum(f.submitted for f in found))
+    json.dump(merged.to_json(), sys.stdout)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

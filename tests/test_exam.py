@@ -1,5 +1,5 @@
 """Exam questions: choice answers and partial credit, per-student shuffling, rubric suggestions,
-instructors' marks merged without being overwritten, and copying flags."""
+and instructors' marks merged without being overwritten."""
 
 import csv
 import json
@@ -13,7 +13,6 @@ from grader.cli import main
 from grader.exam import mentions, parse_letters, permutation, score_choice, suggest
 from grader.exercise import Choice, Criterion, Option
 from grader.i18n import Text
-from grader.similarity import Work, find_similar
 
 from .conftest import ROOT
 
@@ -191,96 +190,3 @@ def test_bad_marks_files_are_refused_naming_the_file_and_row(exam_class, tmp_pat
     marks.write_text(content)
     result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--manual", str(marks)])
     assert result.exit_code == 2 and words in result.output and "bad.csv" in result.output
-
-
-ORIGINAL = '''def sigmoid(x):
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
-def softmax(x):
-    shifted = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def tanh_prime(x):
-    t = tanh(x)
-    return 1.0 - t * t
-'''
-
-RENAMED = '''def sigmoid(values):
-    # stable version
-    tmp = np.exp(-np.abs(values))
-    return np.where(values >= 0, 1.0/(1.0+tmp), tmp/(1.0+tmp))
-
-def softmax(logits):
-    moved = logits - logits.max(axis=-1, keepdims=True)
-    ex = np.exp(moved)
-    return ex / ex.sum(axis=-1, keepdims=True)
-
-def tanh_prime(z):
-    th = tanh(z)
-    return 1.0 - th * th
-'''
-
-INDEPENDENT = '''def sigmoid(x):
-    out = np.empty_like(x, dtype=float)
-    positive = x >= 0
-    out[positive] = 1 / (1 + np.exp(-x[positive]))
-    e = np.exp(x[~positive])
-    out[~positive] = e / (1 + e)
-    return out
-
-
-def softmax(x):
-    m = np.max(x, axis=-1, keepdims=True)
-    exps = np.exp(x - m)
-    total = np.sum(exps, axis=-1, keepdims=True)
-    return exps / total
-
-
-def tanh_prime(x):
-    return 1 - np.power(tanh(x), 2)
-'''
-
-PROSE = ("Stochastic gradient descent estimates the gradient on a small random mini-batch, so every update is "
-         "cheap and the model improves many times per epoch; the noise of the estimate even helps it leave "
-         "saddle points, which is why it is the standard way to train networks on large datasets.")
-OTHER_PROSE = ("Instead of the exact gradient over all the data, SGD uses one example at a time. That makes it "
-               "much faster on big problems, although the path it follows towards the minimum is erratic and the "
-               "learning rate usually has to decrease over time to converge.")
-
-
-def test_copied_code_with_renamed_variables_is_flagged_and_independent_work_is_not():
-    works = [Work("ana", ORIGINAL, ()), Work("bea", RENAMED, ()), Work("carla", INDEPENDENT, ())]
-    pairs = find_similar(works)
-    code = {(p.a, p.b): p for p in pairs if p.kind == "code"}
-    assert ("ana", "bea") in code and code[("ana", "bea")].similarity >= 0.8
-    assert ("ana", "carla") not in code and ("bea", "carla") not in code
-    assert code[("ana", "bea")].passages and "softmax" in code[("ana", "bea")].passages[0][0] + \
-        code[("ana", "bea")].passages[-1][0]
-
-
-def test_copied_prose_and_prose_pasted_twice_are_flagged():
-    works = [Work("ana", "", (("t1", PROSE),)), Work("bea", "", (("t1", "My answer: " + PROSE),)),
-             Work("carla", "", (("t1", OTHER_PROSE),)), Work("dani", "", (("t1", OTHER_PROSE), ("t2", OTHER_PROSE)))]
-    pairs = find_similar(works)
-    text = {(p.a, p.b): p for p in pairs if p.kind == "text"}
-    assert ("ana", "bea") in text and "mini-batch" in text[("ana", "bea")].passages[0][0]
-    assert ("dani", "dani") in text  # the same passage twice in one submission
-    assert ("ana", "carla") not in text and ("carla", "carla") not in text
-
-
-def test_results_json_lists_similar_pairs(exam_class):
-    subs, out = exam_class
-    nb = json.loads(EXAM_SOLUTION.read_text())
-    (subs / "cris.ipynb").write_text(json.dumps(nb))
-    grade(subs, out)
-    data = json.loads((out / "results.json").read_text())
-    pairs = data["similar_pairs"]
-    assert pairs and all({"a", "b", "kind", "similarity"} <= set(p) for p in pairs)
-    assert any(p["kind"] == "text" and {p["a"], p["b"]} == {"ana", "cris"} for p in pairs)
-    # flags never change a grade
-    assert {s["student"]: s["score"] for s in data["submissions"]}["cris"] == \
-        {s["student"]: s["score"] for s in data["submissions"]}["ana"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,10 @@ from ..results import SubmissionResult
 from .ui import UI, number, percent
 
 MAX_MISTAKES = 10
+MAX_SIMILAR = 100  # groups of similar submissions named on the page
+MAX_SIMILAR_NAMES = 30  # students named per group
+MAX_SIMILAR_NOTES = 10
+MAX_PASSAGE = 600  # characters of a shared passage quoted on the page
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,27 @@ class Flag:
 
 @dataclass(frozen=True)
 class Similar:
-    a: Link
-    b: Link | None  # None: a passage repeated inside one submission
+    """One group of similar submissions, as the page shows it (its first students only)."""
+
+    students: list[Link]
+    more: int  # students of the group not named on the page
     kind: str
-    similarity: int  # percent
+    similarity: int  # percent, of the closest pair
+    pair: tuple[str, str]
+    passage: tuple[str, str]  # cut short for the page
+
+    @property
+    def within(self) -> bool:
+        """A passage repeated inside one submission."""
+        return len(self.students) + self.more == 1
+
+
+@dataclass(frozen=True)
+class SimilarSection:
+    groups: list[Similar]
+    more: int  # groups in results.json beyond those shown
+    partial: bool  # not every submission was compared
+    notes: list[str]
 
 
 @dataclass(frozen=True)
@@ -116,7 +137,7 @@ class ClassPage:
     mistakes: list[Mistake]
     flags: list[Flag]
     rows: list[Row]
-    similar: list[Similar] = field(default_factory=list)
+    similar: SimilarSection | None = None
     environment: list[EnvironmentProblem] = field(default_factory=list)  # problems of the grading environment
     notices: list[str] = field(default_factory=list)  # problems met at intake, for the instructor
 
@@ -242,18 +263,29 @@ def histogram(scores: list[float], max_score: float, lang: str) -> str:
             f"<title>{alt}</title>{''.join(parts)}{axis}</svg>")
 
 
-def _similar(pairs: Sequence[Mapping[str, Any]], links: dict[str, str]) -> list[Similar]:
-    """Near-duplicate pairs as `grader.similarity` reports them, the most similar first."""
-    found = []
-    for pair in pairs:
-        a, b = str(pair.get("a", "")), str(pair.get("b", ""))
-        found.append(Similar(Link(a, links.get(a)), None if b == a else Link(b, links.get(b)),
-                             str(pair.get("kind", "code")), round(100 * float(pair.get("similarity", 0.0)))))
-    return sorted(found, key=lambda s: -s.similarity)
+def _similar(found: Mapping[str, Any] | None, links: dict[str, str]) -> SimilarSection | None:
+    """Groups of similar submissions as `grader.similarity.Findings.to_json()` writes them, the
+    closest first; the page names at most MAX_SIMILAR groups and MAX_SIMILAR_NAMES students of
+    each, whatever the size of the class (results.json holds them all)."""
+    if not found:
+        return None
+    groups = sorted(found.get("groups", []), key=lambda g: -float(g.get("similarity", 0.0)))
+    shown = []
+    for group in groups[:MAX_SIMILAR]:
+        students = [str(s) for s in group.get("students", [])]
+        pair = tuple(str(s) for s in group.get("pair", ("", "")))
+        passage = tuple(str(p)[:MAX_PASSAGE] for p in group.get("passage", ("", "")))
+        shown.append(Similar([Link(s, links.get(s)) for s in students[:MAX_SIMILAR_NAMES]],
+                             max(0, len(students) - MAX_SIMILAR_NAMES), str(group.get("kind", "code")),
+                             round(100 * float(group.get("similarity", 0.0))), (pair[0], pair[-1]),
+                             (passage[0], passage[-1])))
+    section = SimilarSection(shown, max(0, len(groups) - MAX_SIMILAR), bool(found.get("partial")),
+                             [str(n) for n in found.get("notes", [])][:MAX_SIMILAR_NOTES])
+    return section if section.groups or section.partial else None
 
 
 def class_page(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str],
-               similar: Sequence[Mapping[str, Any]] = ()) -> ClassPage:
+               similar: Mapping[str, Any] | None = None) -> ClassPage:
     graded = [r for r in results if r.status == "graded"]
     scores = [r.score for r in graded]
     max_score = max((r.max_score for r in results), default=0.0)

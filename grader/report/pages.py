@@ -42,8 +42,9 @@ def render_student(result: SubmissionResult, title: Text, lang: str) -> str:
 
 
 def render_index(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str],
-                 similar: Sequence[Mapping[str, Any]] = (), *, notices: Sequence[str] = ()) -> str:
-    """The class page; `similar` are near-duplicate pairs as `grader.similarity.Pair.to_json()` writes them;
+                 similar: Mapping[str, Any] | None = None, *, notices: Sequence[str] = ()) -> str:
+    """The class page; `similar` the groups of similar submissions as
+    `grader.similarity.Findings.to_json()` writes them;
     `notices` what intake set aside or could not decide (refused zip members, ambiguous roster rows)."""
     page = class_page(results, title, lang, links, similar)
     page.notices = list(notices)

@@ -32,6 +32,10 @@ UI: dict[str, dict[str, str]] = {
         "similar": "Similar submissions", "similar_note": "Flags to look at, never a change of grade.",
         "similar_code": "code", "similar_text": "written answer", "similarity": "similarity",
         "same_student": "repeated inside one submission",
+        "similar_passage": "A passage they share",
+        "similar_partial": ("The comparison ran out of time or was cut short: some submissions were not "
+                            "compared, so a missing flag proves nothing. results.json lists what was left out."),
+        "similar_more": "{n} more groups are listed in results.json.",
         "notices": "Problems with the submitted files",
         "histogram_alt": "Histogram of {n} graded scores out of {max}: mean {mean}, median {median}.",
         "bar_title": "{range}: {n} students",
@@ -74,6 +78,10 @@ UI: dict[str, dict[str, str]] = {
         "similar": "Entregas parecidas", "similar_note": "Avisos para revisar; nunca cambian la nota.",
         "similar_code": "código", "similar_text": "respuesta escrita", "similarity": "similitud",
         "same_student": "repetido dentro de una entrega",
+        "similar_passage": "Un pasaje que comparten",
+        "similar_partial": ("La comparación se detuvo al agotar su tiempo: algunas entregas no se compararon, así que "
+                            "la falta de un aviso no prueba nada. results.json dice qué quedó fuera."),
+        "similar_more": "results.json recoge {n} grupos más.",
         "notices": "Problemas con los archivos entregados",
         "histogram_alt": "Histograma de {n} notas sobre {max}: media {mean}, mediana {median}.",
         "bar_title": "{range}: {n} estudiantes",

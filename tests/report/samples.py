@@ -153,9 +153,14 @@ def broken(name: str) -> SubmissionResult:
                                        "Este cuaderno no se pudo corregir: no es un cuaderno (JSON no válido)."))
 
 
-# Near-duplicates as grader.similarity reports them.
-SIMILAR = [{"a": "carla_timeout", "b": "diego_crashed", "kind": "code", "similarity": 0.912, "passages": []},
-           {"a": "gabi", "b": "gabi", "kind": "text", "similarity": 0.6, "passages": []}]
+# Groups of similar submissions as grader.similarity reports them.
+SIMILAR = {"groups": [
+    {"kind": "text", "students": ["gabi"], "similarity": 0.6, "pair": ["gabi", "gabi"],
+     "passage": ["the gradient is the slope", "the gradient is the slope"]},
+    {"kind": "code", "students": ["carla_timeout", "diego_crashed", "ana_correct"], "similarity": 0.912,
+     "pair": ["carla_timeout", "diego_crashed"], "passage": ["def relu(x):\n    return x * (x > 0)",
+                                                             "def relu(z):\n    return z * (z > 0)"]},
+], "partial": False, "notes": [], "compared": 7, "submitted": 7}
 
 
 def sample_class() -> list[SubmissionResult]:

@@ -137,14 +137,40 @@ def test_answers_awaiting_marks_are_counted_apart_from_pass_rates():
     assert essay_stat.tests["answer"].total == 0
 
 
-def test_similar_submissions_are_listed_most_similar_first():
+def test_similar_submissions_are_listed_as_groups_most_similar_first():
     results = sample_class()
     page = class_page(results, "Lab 2", "en", links(results), SIMILAR)
-    assert [(s.a.name, s.b.name if s.b else None, s.similarity) for s in page.similar] == [
-        ("carla_timeout", "diego_crashed", 91), ("gabi", None, 60)]
+    assert page.similar is not None and not page.similar.partial
+    assert [([x.name for x in s.students], s.within, s.similarity) for s in page.similar.groups] == [
+        (["carla_timeout", "diego_crashed", "ana_correct"], False, 91), (["gabi"], True, 60)]
     html = render_index(results, "Lab 2", "es", links(results), SIMILAR)
     assert 'id="similar"' in html and "repetido dentro de una entrega" in html
+    assert "return z * (z &gt; 0)" in html  # the group's shared passage, escaped
+    assert 'id="similar-partial"' not in html
     assert 'id="similar"' not in render_index(results, "Lab 2", "es", links(results))
+
+
+def test_a_partial_comparison_is_said_on_the_class_page():
+    results = sample_class()
+    partial = dict(SIMILAR, groups=[], partial=True, notes=[("the time budget ran out: 3 of 7 submissions were "
+                                                             "not compared")])
+    html = render_index(results, "Lab 2", "en", links(results), partial)
+    assert 'id="similar-partial"' in html and "3 of 7 submissions were not compared" in html
+
+
+def test_the_class_page_names_a_bounded_number_of_groups_and_students():
+    from grader.report.classpage import MAX_SIMILAR, MAX_SIMILAR_NAMES
+
+    results = sample_class()
+    many = {"groups": [{"kind": "code", "students": [f"s{g}_{k}" for k in range(200)], "similarity": 0.9,
+                        "pair": [f"s{g}_0", f"s{g}_1"], "passage": ["x" * 5000, "y" * 5000]} for g in range(300)],
+            "partial": False, "notes": [], "compared": 60000, "submitted": 60000}
+    page = class_page(results, "Lab 2", "en", links(results), many)
+    assert page.similar is not None and len(page.similar.groups) == MAX_SIMILAR
+    assert page.similar.more == 300 - MAX_SIMILAR
+    assert all(len(g.students) == MAX_SIMILAR_NAMES and g.more == 200 - MAX_SIMILAR_NAMES for g in page.similar.groups)
+    html = render_index(results, "Lab 2", "en", links(results), many)
+    assert len(html) < 1_000_000 and "200 more groups are listed in results.json" in html
 
 
 def test_a_result_read_back_from_the_gradebook_renders_the_same_page():
