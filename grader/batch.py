@@ -229,7 +229,8 @@ def grade_batch(path: Path, options: Options,
             # Unreadable notebooks are recorded too, with no fingerprint: never taken for graded.
             fingerprint = prints[e.folder] if e.folder is not None and not e.early else ""
             try:
-                e.result = deliver(e, result.cleaned(), fresh or e.early, fingerprint)
+                # A result read from the gradebook was cleaned as it was read; a new one is cleaned here.
+                e.result = deliver(e, result.cleaned() if fresh or e.early else result, fresh or e.early, fingerprint)
             except Exception as exc:
                 undelivered = True
                 log.write(f"internal error writing the results of {e.sub.file}:\n{traceback.format_exc()}")

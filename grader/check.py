@@ -18,6 +18,7 @@ from .errors import InputError
 from .exercise import Exercise
 from .grading import Submission, grade_planned
 from .i18n import t
+from .keys import Orders
 from .notebook import read_notebook
 from .plan import PlannedTask, plan_exercise, student_seed
 from .results import SubmissionResult
@@ -71,7 +72,7 @@ def check_notebook(notebook_path: Path, exercise_ref: str | None) -> tuple[Submi
     hide = protected_paths(notebook_path.resolve().parent, *([Path(exercise.path)] if exercise.path else []))
     with Sandbox(workers=1, preload=preload) as sandbox:
         result = grade_planned(Submission(name_text(notebook_path.stem), notebook_path), notebook, exercise, tasks,
-                               sandbox, hide=hide).cleaned()  # what the code printed may hold unwritable text
+                               sandbox, hide=hide, orders=Orders(read_only=True)).cleaned()  # what the code printed may hold unwritable text
     hidden = sum(task.hidden_tests for task in tasks)
     return result, hidden
 

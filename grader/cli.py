@@ -52,10 +52,13 @@ def main() -> None:
                    "read and change what your user can.")
 @click.option("--manual", type=click.Path(path_type=Path), default=None,
               help="Instructor's marks (CSV or YAML) to store in the gradebook and merge into the grades.")
+@click.option("--keys", type=click.Path(path_type=Path), default=None,
+              help="The keys.csv `grader release --students` wrote: the order each student was shown the options "
+                   "of shuffled choice questions in.")
 def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str, manual: Path | None,
-          roster: Path | None = None) -> None:
+          roster: Path | None = None, keys: Path | None = None) -> None:
     """Grade every notebook under PATH: a folder (searched recursively), one .ipynb, or an LMS download zip."""
-    if manual is None and _unchanged(path, out, exercise, lang, roster):
+    if manual is None and _unchanged(path, out, exercise, lang, roster, keys):
         return
     from .batch import Options, grade_batch
     from .sandbox.isolation import active_level, weaker_than_full
@@ -65,7 +68,8 @@ def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: s
         click.echo(note, err=True)
 
     progress = _Progress(sys.stdout.isatty())
-    outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual),
+    outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual,
+                                        keys=keys),
                           on_result=progress.update, on_start=progress.start,
                           on_warning=lambda text: click.echo(f"warning: {text}", err=True))
     progress.close()
@@ -87,7 +91,8 @@ def _require_isolation(accepted: bool) -> None:
         raise click.UsageError(refused)
 
 
-def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None) -> bool:
+def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None,
+               keys: Path | None = None) -> bool:
     """When nothing changed since the last complete run into OUT, say so from its results (no
     grading, no rendering, no heavy import) and return True."""
     import time
@@ -99,7 +104,7 @@ def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: P
     if not stored:
         return False
     last, summary = stored
-    if signature(path, exercise, lang, roster) != last:
+    if signature(path, exercise, lang, roster, keys=keys) != last:
         return False
     if not sys.stdout.isatty():
         for student, score, max_score, status in summary:

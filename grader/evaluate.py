@@ -19,6 +19,7 @@ from .checks import Close, Either, Failure, describe
 from .exam import parse_letters, score_choice, suggest, words
 from .exercise import UNSET
 from .i18n import Text, t
+from .keys import Orders
 from .plan import PlannedCase, PlannedTask, PlannedTest
 from .results import TaskResult, TestResult
 from .sandbox import CellRun, Execution, ProbeRun
@@ -42,7 +43,7 @@ class NotebookFacts:
     defined_in: dict[str, int]  # name -> index of the last cell that defines it
     static_forbidden: dict[str, list[str]]  # task id -> forbidden names found in the source
     answers: dict[str, Answer] = field(default_factory=dict)  # derivation/choice/text task id -> answer
-    orders: dict[str, list[int]] = field(default_factory=dict)  # choice task id -> option order shown
+    orders: Orders = field(default_factory=Orders)  # the order each choice question's options were shown in
     missing_uses: dict[str, list[str]] = field(default_factory=dict)  # task id -> required names not used
     typed_in: dict[str, list[str]] = field(default_factory=dict)  # task id -> results returned as literals
 
@@ -253,12 +254,17 @@ def judge_choice(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> 
     if answer.value is None:
         text = t("choice.missing", name=task.target)
         return TestResult(status="error", score=0.0, message=text, summary=text, **common)
-    parsed = parse_letters(answer.value, len(choice.options), choice.multiple, facts.orders.get(task.id))
+    order = facts.orders.order(task.id, choice)
+    parsed = parse_letters(answer.value, len(choice.options), choice.multiple, order)
     if parsed.problem is not None:
         return TestResult(status="error", score=0.0, message=parsed.problem, summary=parsed.problem,
                           got=describe(answer.value), **common)
     got = ", ".join(parsed.letters)
-    if task.format_only:
+    if order is None and not task.format_only and not facts.orders.read_only:
+        # Letters whose order is unknown mean nothing: not marked, and said why (never the written order).
+        why = facts.orders.unknown.get(task.id) or t("choice.order_needs_keys")
+        return TestResult(status="error", score=0.0, message=why, summary=why, got=got, **common)
+    if task.format_only or order is None:
         text = t("choice.read", letters=got or "—")
         return TestResult(status="passed" if parsed.chosen else "error", score=0.0, message=text, summary=text,
                           got=got, **common)

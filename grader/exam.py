@@ -1,32 +1,23 @@
 """Exam questions: choice answers scored with partial credit, free text marked by rubric.
 
 Choice answers are letters as the student saw them; when options were shuffled for that
-student at release, the notebook's metadata records the order shown (`grader.shuffle`), and the
-letters are read through it. Text answers get, per rubric criterion, a suggested score from the
-concepts they mention — clearly a suggestion: the points come from the instructor's marks.
+student at release, the letters are read through the order the release's keys record for the
+student's id (`grader.keys`), never through anything the notebook says. Text answers get, per
+rubric criterion, a suggested score from the concepts they mention — clearly a suggestion: the
+points come from the instructor's marks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from .exercise import Choice, Criterion
 from .i18n import Text, t
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def permutation(exercise_id: str, student: str, question: str, n: int) -> list[int]:
-    """The order (original option indices) in which `student` sees a question's options."""
-    digest = hashlib.sha256(f"{exercise_id}\0{student}\0{question}".encode()).digest()
-    rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
-    return [int(i) for i in rng.permutation(n)]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ every kind of execution failure come back as a result with status "error" or fai
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 from .evaluate import Answer, NotebookFacts, cell_why, evaluate
 from .exercise import Exercise
 from .i18n import Text, t
+from .keys import Orders
 from .instructor import Attribution, Context, after_note, attribute, student_note
 from .notebook import StudentNotebook, defined_names
 from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
@@ -153,8 +154,11 @@ def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook
 
 def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise, tasks: tuple[PlannedTask, ...],
                   sandbox: Sandbox, hide: tuple[str, ...] = (),
-                  symbolic: SymbolicPool | None = None) -> SubmissionResult:
+                  symbolic: SymbolicPool | None = None, orders: Orders | None = None) -> SubmissionResult:
+    """Run and judge one notebook. `orders`: how its choice letters are read (the release's keys,
+    never the notebook's metadata); by default, in the order the exercise writes the options."""
     started = time.perf_counter()
+    orders = orders or Orders()
     cells, issues = prepare_cells(notebook)
     seed = student_seed(exercise.id, sub.student)
     probes = tuple(case.probe for task in tasks for test in task.tests for case in test.cases) + \
@@ -168,8 +172,6 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
         for name in defined_names(source):
             defined_in[name] = index
     answers = judge_answers(tasks, execution, notebook, symbolic)
-    shuffle = notebook.metadata.get("shuffle")
-    orders = {k: v for k, v in shuffle.items() if isinstance(v, list)} if isinstance(shuffle, dict) else {}
     facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
                                        for task in tasks if task.forbid}, answers, orders,
                           {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use},
@@ -181,7 +183,7 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     issues = _cell_issues(execution, exercise.limits.cell_seconds, attribution) + \
         [issue for issue in issues if issue.cell - 1 not in attribution.given]
     issues.sort(key=lambda issue: issue.cell)
-    return SubmissionResult(
+    result = SubmissionResult(
         student=sub.student, file=sub.file, exercise=exercise.id, exercise_version=exercise.version,
         status="graded", max_score=sum(task.max_score for task in task_results), tasks=task_results, cell_issues=tuple(issues),
         stdout=execution.stdout.text, content_hash=notebook.content_hash, environment=attribution.issues,
@@ -189,10 +191,13 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
                  "student": round(execution.student_seconds, 4), "attempts": execution.attempts},
         meta=dict(sub.meta, isolation=execution.level, notes=list(execution.notes)) if execution.notes
         else dict(sub.meta, isolation=execution.level))
+    unread = sorted(task.id for task in tasks if task.id in orders.unknown and task.tests)
+    # The class page lists the students whose choice letters could not be read.
+    return replace(result, meta=dict(result.meta, choice_order_unknown=unread)) if unread else result
 
 
 def grade_notebook(sub: Submission, notebook: StudentNotebook, exercise: Exercise, sandbox: Sandbox, *,
                    public_only: bool = False, cache: ExpectedCache | None = None, hide: tuple[str, ...] = (),
-                   symbolic: SymbolicPool | None = None) -> SubmissionResult:
+                   symbolic: SymbolicPool | None = None, orders: Orders | None = None) -> SubmissionResult:
     tasks = plan_exercise(exercise, student_seed(exercise.id, sub.student), public_only=public_only, cache=cache)
-    return grade_planned(sub, notebook, exercise, tasks, sandbox, hide, symbolic)
+    return grade_planned(sub, notebook, exercise, tasks, sandbox, hide, symbolic, orders)

@@ -143,6 +143,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Your answer was read as {letters}; it is marked when your instructor grades.",
         "es": "Tu respuesta se leyó como {letters}; se corrige cuando tu profesor corrige.",
     },
+    "choice.order_unknown": {
+        "en": "Not marked: the order in which '{student}' was shown the options is not in {file}, so the "
+              "letters cannot be read. Your instructor will check which release this notebook came from.",
+        "es": "Sin corregir: el orden en que se mostraron las opciones a '{student}' no está en {file}, así que "
+              "no se pueden leer las letras. Tu profesor comprobará de qué entrega viene este cuaderno.",
+    },
+    "choice.order_missing": {
+        "en": "Not marked: {file} has no complete order of the options of {question} for '{student}', so the "
+              "letters cannot be read. Your instructor will check the release's keys.",
+        "es": "Sin corregir: {file} no tiene un orden completo de las opciones de {question} para '{student}', "
+              "así que no se pueden leer las letras. Tu profesor revisará las claves de la entrega.",
+    },
+    "choice.order_needs_keys": {
+        "en": "Not marked: this notebook was released with its own order of the options, and it is graded "
+              "without the release's keys (grader grade --keys keys.csv).",
+        "es": "Sin corregir: este cuaderno se entregó con su propio orden de las opciones y se corrige sin las "
+              "claves de la entrega (grader grade --keys keys.csv).",
+    },
     "text.missing": {
         "en": "No answer: write it in the markdown cell tagged `{name}`.",
         "es": "Sin respuesta: escríbela en la celda markdown con la etiqueta `{name}`.",

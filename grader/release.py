@@ -20,7 +20,8 @@ from .bundle import BUNDLE_SUFFIX, write_bundle
 from .errors import ExerciseError
 from .exercise import Exercise
 from .files import write_atomic
-from .exam import LETTERS, permutation, render_choice
+from .exam import LETTERS, render_choice
+from .keys import release_secret, shuffled_orders
 from .notebook import ANSWER_PLACEHOLDER, METADATA_KEY
 from .spreadsheet import csv_text
 from .untrusted import file_stem
@@ -67,14 +68,16 @@ def _source(cell: dict[str, Any]) -> str:
 CHOICE_TAG = "choice:"
 
 
-def student_notebook(exercise: Exercise, student: str | None = None, lang: str = "en") -> dict[str, Any]:
-    """The released notebook; for `student`, choice options in that student's shuffled order."""
+def student_notebook(exercise: Exercise, student: str | None = None, lang: str = "en",
+                     orders: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """The released notebook; for `student`, choice options in the order `orders` gives each
+    shuffled question (`grader.keys`). The notebook shows that order and records none of it:
+    grading reads it from the release's keys."""
     path = Path(exercise.path) / "solution.ipynb"
     if not path.is_file():
         raise ExerciseError("has no solution.ipynb", Path(exercise.path))
     nb = json.loads(path.read_text(encoding="utf-8"))
     cells = []
-    orders: dict[str, list[int]] = {}
     for cell in nb.get("cells", []):
         tags = cell.get("metadata", {}).get("tags", [])
         if "instructor" in tags:
@@ -84,10 +87,7 @@ def student_notebook(exercise: Exercise, student: str | None = None, lang: str =
         if choice_tag is not None:
             task = exercise.task(choice_tag[len(CHOICE_TAG):])
             n = len(task.choice.options)
-            order = permutation(exercise.id, student, task.id, n) if student and task.choice.shuffle \
-                else list(range(n))
-            if student and task.choice.shuffle:
-                orders[task.id] = order
+            order = (orders or {}).get(task.id, list(range(n)))
             cell["source"] = render_choice(task.question, task.choice, order, lang, task.id + ".")
         if cell.get("cell_type") == "code":
             cell["source"] = "# YOUR CODE HERE / TU CÓDIGO AQUÍ\n" if "solution" in tags else \
@@ -106,14 +106,13 @@ def student_notebook(exercise: Exercise, student: str | None = None, lang: str =
     meta[METADATA_KEY] = {"exercise": exercise.id, "version": exercise.version}
     if student is not None:
         meta[METADATA_KEY]["student"] = student
-    if orders:
-        meta[METADATA_KEY]["shuffle"] = orders  # the key: the order each question's options were shown in
     return nb
 
 
 def release(exercise: Exercise, out: Path, students: list[str] | None = None, lang: str = "en") -> list[Path]:
     """Write the student notebook (one per student when `students` is given, each with its own
-    option order, and `keys.csv` recording every order) and the public-test bundle."""
+    option order made from `release.secret`, and `keys.csv` recording every order) and the
+    public-test bundle."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if not students:
@@ -122,12 +121,14 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
         written.append(notebook)
     else:
         keys = [["student", "question", "letter", "option"]]
+        secret = release_secret(out)
         for student in students:
-            nb = student_notebook(exercise, student, lang)
+            orders = shuffled_orders(exercise, student, secret)
+            nb = student_notebook(exercise, student, lang, orders)
             notebook = out / _safe(student) / f"{exercise.id}.ipynb"
             write_atomic(notebook, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
             written.append(notebook)
-            for qid, order in nb["metadata"][METADATA_KEY].get("shuffle", {}).items():
+            for qid, order in orders.items():
                 options = exercise.task(qid).choice.options
                 keys += [[student, qid, letter, options[i].id] for letter, i in zip(LETTERS, order)]
         write_atomic(out / "keys.csv", csv_text(keys))

@@ -242,7 +242,8 @@ class SubmissionResult:
     def cleaned(self) -> SubmissionResult:
         """The same result with every text valid Unicode: what a student's code printed, raised or
         returned may hold lone surrogates or NULs, and nothing could store or write it then."""
-        return SubmissionResult.from_dict(self.to_dict())
+        data = self.to_dict()
+        return self if clean_data(data) is data else SubmissionResult.from_dict(data)
 
     def with_identity(self, student: str, file: str) -> SubmissionResult:
         return replace(self, student=student, file=file)

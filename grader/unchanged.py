@@ -25,7 +25,7 @@ SUMMARY = "last_batch_summary"  # [[student, score, max_score, status], ...] of 
 OUTPUTS = ("results.json", "grades.csv", "index.html")
 
 
-def signature(path: Path, exercise: str | None, lang: str, roster: Path | None) -> str:
+def signature(path: Path, exercise: str | None, lang: str, roster: Path | None, *, keys: Path | None = None) -> str:
     """What the outputs of grading `path` with these options depend on. Who each notebook belongs
     to is a function of the same inputs (file names, bytes and times, the roster), so intake need
     not run to tell that nothing changed."""
@@ -35,6 +35,8 @@ def signature(path: Path, exercise: str | None, lang: str, roster: Path | None) 
         h.update(json.dumps(value, sort_keys=True, default=str).encode() + b"\0")
 
     add([__version__, lang, exercise, str(path.resolve()), _digest(roster) if roster is not None else None])
+    if keys is not None:
+        add(["keys", _digest(keys)])
     folders = list(exercise_dirs()) + ([resolve(exercise)] if exercise else [])
     add(sorted((str(f), folder_fingerprint(f)) for f in folders))
     for found in [path] if is_zip(path) else find_notebooks(path):

@@ -13,6 +13,7 @@ names, so the bytes that are not UTF-8 are written as `%XX` instead of being rep
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from pathlib import PurePath
@@ -37,13 +38,29 @@ def clean(text: str) -> str:
 
 
 def clean_data(value: Any) -> Any:
-    """JSON-shaped data (dicts, lists, tuples, strings, numbers) with every string cleaned."""
+    """JSON-shaped data (dicts, lists, tuples, strings, numbers) with every string cleaned; the
+    same object when nothing needs it (told by the C encoder, far faster than a walk)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return _cleaned(value)
+    if "\\u0000" not in text:  # the encoder writes a NUL as \u0000
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return value
+    return _cleaned(value)
+
+
+def _cleaned(value: Any) -> Any:
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, Mapping):
-        return {clean(k) if isinstance(k, str) else k: clean_data(v) for k, v in value.items()}
+        return {clean(k) if isinstance(k, str) else k: _cleaned(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(clean_data(v) for v in value)
+        return type(value)(_cleaned(v) for v in value)
     return value
 
 

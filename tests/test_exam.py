@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.exam import mentions, parse_letters, permutation, score_choice, suggest
+from grader.exam import mentions, parse_letters, score_choice, suggest
 from grader.exercise import Choice, Criterion, Option
 from grader.i18n import Text
+from grader.keys import permutation
 
 from .conftest import ROOT
 
@@ -53,10 +54,14 @@ def test_partial_credit_rules():
     assert score_choice(strict, (0,), 1) == 0 and score_choice(strict, (0, 1), 1) == 1
 
 
-def test_permutations_are_per_student_and_reproducible():
-    a = permutation("exam", "ana", "q1", 5)
-    assert a == permutation("exam", "ana", "q1", 5) and sorted(a) == list(range(5))
-    assert any(permutation("exam", s, "q1", 5) != a for s in ("bea", "carlos", "dani", "eva"))
+def test_permutations_are_per_student_reproducible_and_need_the_secret():
+    secret, other = b"s" * 32, b"t" * 32
+    a = permutation(secret, "exam", "ana", "q1", 5)
+    assert a == permutation(secret, "exam", "ana", "q1", 5) and sorted(a) == list(range(5))
+    assert any(permutation(secret, "exam", s, "q1", 5) != a for s in ("bea", "carlos", "dani", "eva"))
+    # Without the secret, knowing the exercise, the student and the question does not give the order.
+    assert any(permutation(other, "exam", "ana", q, 5) != permutation(secret, "exam", "ana", q, 5)
+               for q in ("q1", "q2", "q3"))
 
 
 def test_concepts_match_without_accents_case_or_endings():
@@ -88,27 +93,51 @@ def released(tmp_path_factory):
     return tmp
 
 
-def answer_right(nb: dict) -> dict:
-    """Fill a released (shuffled) notebook with the right letters for the order it shows."""
+def shown_order(nb: dict, lang: str = "es") -> dict[str, list[int]]:
+    """The order each choice question's options are shown in, read from the notebook's question
+    cells as a student reads them."""
     from grader.library import load
 
     exam = load("exam")
-    order = nb["metadata"]["grader"]["shuffle"]
+    found = {}
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for tag in tags:
+            if tag.startswith("choice:"):
+                task = exam.task(tag[len("choice:"):])
+                texts = [line.split(")** ", 1)[1] for line in src.split("\n") if line.startswith("- **")]
+                options = [o.text(lang) for o in task.choice.options]
+                found[task.id] = [options.index(text) for text in texts]
+    return found
+
+
+def answer(nb: dict, order: dict[str, list[int]], right: bool = True) -> dict:
+    """Fill a released notebook with the right letters (or wrong ones) for `order`."""
+    from grader.library import load
+
+    exam = load("exam")
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         for task in exam.tasks:
             if task.kind == "choice" and src.startswith(f'{task.id} = ""'):
                 seen = order.get(task.id, list(range(len(task.choice.options))))
-                letters = [chr(97 + pos) for pos, i in enumerate(seen) if task.choice.options[i].correct]
+                letters = [chr(97 + pos) for pos, i in enumerate(seen) if task.choice.options[i].correct == right]
                 cell["source"] = f"{task.id} = {letters!r}" if task.choice.multiple else f"{task.id} = {letters[0]!r}"
     return nb
+
+
+def answer_right(nb: dict) -> dict:
+    """Fill a released (shuffled) notebook with the right letters for the order it shows."""
+    return answer(nb, shown_order(nb))
 
 
 def test_release_per_student_shuffles_and_records_the_key(released):
     rel = released / "rel"
     ana = json.loads((rel / "ana" / "exam.ipynb").read_text())
     bea = json.loads((rel / "bea" / "exam.ipynb").read_text())
-    assert ana["metadata"]["grader"]["shuffle"] != bea["metadata"]["grader"]["shuffle"]
+    assert shown_order(ana) != shown_order(bea)
+    assert "shuffle" not in ana["metadata"]["grader"]  # the order is the instructor's, not the notebook's
     keys = list(csv.DictReader((rel / "keys.csv").open()))
     assert {k["student"] for k in keys} == {"ana", "bea"} and {"question", "letter", "option"} <= set(keys[0])
     assert "Una respuesta" in json.dumps(ana)  # question cells rendered in the language asked for
@@ -120,7 +149,7 @@ def test_a_shuffled_notebook_answered_right_scores_every_choice_point(released, 
     for who in ("ana", "bea"):
         nb = answer_right(json.loads((released / "rel" / who / "exam.ipynb").read_text()))
         (subs / f"{who}.ipynb").write_text(json.dumps(nb))
-    results = grade(subs, tmp_path / "out")
+    results = grade(subs, tmp_path / "out", "--keys", str(released / "rel" / "keys.csv"))
     for who in ("ana", "bea"):
         tests = by_test(results[who])
         choice = [t for k, t in tests.items() if k.startswith("q")]

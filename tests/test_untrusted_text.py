@@ -47,11 +47,21 @@ def test_clean_joins_a_surrogate_pair_and_leaves_clean_text_untouched():
     assert clean_data({"k\ud800": ["\udcff", 1, None, {"x": "\x00"}]}) == {"k\ufffd": ["\ufffd", 1, None, {"x": "\ufffd"}]}
 
 
+def test_clean_data_gives_back_clean_data_itself_and_walks_only_what_needs_it():
+    data = {"a": [1, 2.5, None, "ñ 😀"], "b": {"c": "text"}}
+    assert clean_data(data) is data
+    written_out = {"c": "\\u0000 written out, not a NUL"}
+    assert clean_data(written_out) == written_out
+    assert clean_data({"a": ("x\x00", 1)}) == {"a": ("x\ufffd", 1)}
+    assert clean_data([{"k": object}]) == [{"k": object}]  # not JSON: walked, left as it is
+
+
 def test_name_text_keeps_different_bytes_different():
     a, b = os.fsdecode(b"ana\xff"), os.fsdecode(b"ana\xfe")
     assert name_text(a) != name_text(b)
     assert name_text(a) == "ana%FF" and name_text(b"x\xc3\xa9") == "xé"
     assert name_text(Path(os.fsdecode(b"dir\x80/f.ipynb"))) == "dir%80/f.ipynb"
+    assert name_text("tab\tline\nbreak\x7f") == "tab%09line%0Abreak%7F"  # control characters too
 
 
 def test_cap_bytes_never_cuts_a_character_in_half():

@@ -1,7 +1,7 @@
 """A conceptual exam across the course (§1–§10): choice questions and short written answers.
 
 Choice questions are shuffled per student at release (`grader release exam --students roster.csv`),
-the order each student saw kept in their notebook's metadata; multiple-answer questions give
+the order each student saw kept in the release's keys.csv; multiple-answer questions give
 partial credit (right minus wrong). Written answers are marked by rubric: the grader suggests
 points per criterion from the concepts an answer mentions, and the instructor's marks decide.
 """

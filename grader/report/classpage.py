@@ -219,6 +219,10 @@ def _flags(results: list[SubmissionResult], lang: str, links: dict[str, str]) ->
         for issue in result.cell_issues:
             if issue.kind in ("timeout", "crashed"):
                 flags.append(Flag(who, issue.kind, ui[f"kind_{issue.kind}"], issue.cell, issue.message(lang)))
+        unread = result.meta.get("choice_order_unknown")
+        if unread and isinstance(unread, list):
+            flags.append(Flag(who, "order_unknown", ui["kind_order_unknown"], None,
+                              ui["order_unknown"].format(questions=", ".join(str(q) for q in unread[:30]))))
     return flags
 
 

@@ -36,6 +36,9 @@ UI: dict[str, dict[str, str]] = {
         "similar_partial": ("The comparison ran out of time or was cut short: some submissions were not "
                             "compared, so a missing flag proves nothing. results.json lists what was left out."),
         "similar_more": "{n} more groups are listed in results.json.",
+        "kind_order_unknown": "choices not marked",
+        "order_unknown": ("No order of the options is known for this student id, so {questions} were not marked. "
+                          "Grade with the release's keys.csv (--keys), under the id the notebook was released for."),
         "notices": "Problems with the submitted files",
         "histogram_alt": "Histogram of {n} graded scores out of {max}: mean {mean}, median {median}.",
         "bar_title": "{range}: {n} students",
@@ -82,6 +85,10 @@ UI: dict[str, dict[str, str]] = {
         "similar_partial": ("La comparación se detuvo al agotar su tiempo: algunas entregas no se compararon, así que "
                             "la falta de un aviso no prueba nada. results.json dice qué quedó fuera."),
         "similar_more": "results.json recoge {n} grupos más.",
+        "kind_order_unknown": "opciones sin corregir",
+        "order_unknown": ("No se conoce el orden de las opciones para este identificador, así que {questions} no se "
+                          "corrigieron. Corrige con el keys.csv de la entrega (--keys), con el identificador para el "
+                          "que se entregó el cuaderno."),
         "notices": "Problemas con los archivos entregados",
         "histogram_alt": "Histograma de {n} notas sobre {max}: media {mean}, mediana {median}.",
         "bar_title": "{range}: {n} estudiantes",
