@@ -102,9 +102,9 @@ ANSWER_KINDS = ("derivation", "choice", "text")
 
 
 def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook: StudentNotebook,
-                  symbolic: SymbolicPool | None) -> dict[str, Answer]:
+                  symbolic: SymbolicPool | None, student: str = "") -> dict[str, Answer]:
     """Find each written answer (a variable first, then a markdown cell tagged with the task id) and
-    judge the derivations among them together."""
+    judge the derivations among them, at sample points of this student's own (see the pool)."""
     found: dict[str, Answer] = {}
     for task in tasks:
         if task.kind not in ANSWER_KINDS or not task.tests:
@@ -143,7 +143,7 @@ def judge_answers(tasks: tuple[PlannedTask, ...], execution: Execution, notebook
     try:
         for op in ("check", "read"):
             group = [(task, a) for task, a in pending if task.format_only == (op == "read")]
-            verdicts = pool.request(op, [(task.derivation, a.text, a.latex) for task, a in group])
+            verdicts = pool.request(op, [(task.derivation, a.text, a.latex) for task, a in group], student)
             for (task, a), verdict in zip(group, verdicts):
                 found[task.id] = Answer(a.text, a.latex, verdict, None, a.value)
     finally:
@@ -171,7 +171,7 @@ def grade_planned(sub: Submission, notebook: StudentNotebook, exercise: Exercise
     for index, source in cells:
         for name in defined_names(source):
             defined_in[name] = index
-    answers = judge_answers(tasks, execution, notebook, symbolic)
+    answers = judge_answers(tasks, execution, notebook, symbolic, sub.student)
     facts = NotebookFacts(defined_in, {task.id: forbidden_uses(sources, task.target, task.forbid)
                                        for task in tasks if task.forbid}, answers, orders,
                           {task.id: missing_uses(sources, task.target, task.must_use) for task in tasks if task.must_use},

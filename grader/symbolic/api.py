@@ -24,7 +24,7 @@ __all__ = [
     "read_answer",
 ]
 
-DEFAULT_LIMITS: Final = Limits(wall_s=12.0, cpu_s=10)
+DEFAULT_LIMITS: Final = Limits(wall_s=15.0, cpu_s=12)
 """The budget of one answer: enough for the soft budgets of its layers, which come first."""
 
 _FAILURE_TEXT: Final = {
@@ -47,14 +47,15 @@ def prepare(spec: DerivationSpec, *, latex: bool = False) -> None:
         warm_up()
 
 
-def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = False) -> Verdict:
+def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = False,
+                            seed: int | None = None) -> Verdict:
     """Judge an answer in this process (soft time budgets only); see :func:`check_answer`.
 
     Meant for code that already runs in a bounded child, and for tests of pure cases.
     """
     from .checker import check_answer_in_process as run
 
-    return run(spec, text, latex=latex)
+    return run(spec, text, latex=latex, seed=seed)
 
 
 def read_answer(spec: DerivationSpec, text: str, *, latex: bool = False) -> ParsedAnswer:
@@ -94,37 +95,41 @@ def _not_text() -> Verdict:
 
 
 def check_answer(
-    spec: DerivationSpec, text: str, *, latex: bool = False, limits: Limits = DEFAULT_LIMITS
+    spec: DerivationSpec, text: str, *, latex: bool = False, limits: Limits = DEFAULT_LIMITS,
+    seed: int | None = None,
 ) -> Verdict:
     """Judge one answer (Python syntax, or LaTeX with ``latex=True``) against ``spec``.
 
     The work runs in a forked child with hard memory, CPU and wall-clock limits; the verdict
     comes back as JSON. Student problems are verdicts (``invalid``, ``undetermined``); only a
-    broken spec raises (:class:`SpecError`, from the parent, before any child starts).
+    broken spec raises (:class:`SpecError`, from the parent, before any child starts). The
+    points come from ``seed``: keep it secret (without one, a fresh random seed is drawn).
     """
     if not isinstance(text, str):
         return _not_text()
     prepare(spec, latex=latex)
-    return _decoded(run_bounded(_judge_one(spec, text, latex), limits))
+    return _decoded(run_bounded(_judge_one(spec, text, latex, seed), limits))
 
 
 def check_answers(
     items: Sequence[tuple[DerivationSpec, str, bool]], *, limits: Limits = DEFAULT_LIMITS,
-    parallel: int | None = None,
+    parallel: int | None = None, seeds: Sequence[int | None] | None = None,
 ) -> list[Verdict]:
     """Judge several ``(spec, text, latex)`` answers, e.g. all the answers of one notebook.
 
     Each answer is judged in a forked child of its own, under the whole of ``limits`` (never a
     share of them, never a multiple), ``parallel`` at a time (default :func:`default_parallel`):
     an answer that uses up its budget costs that budget once and changes no other verdict.
+    ``seeds`` gives each answer's points (see :func:`check_answer`).
     """
     if not items:
         return []
     for spec, text, latex in items:
         if isinstance(text, str):
             prepare(spec, latex=latex)
-    results = run_each([_judge_one(spec, text, latex) for spec, text, latex in items], limits,
-                       parallel=parallel or default_parallel())
+    chosen = list(seeds) if seeds is not None else [None] * len(items)
+    results = run_each([_judge_one(spec, text, latex, seed) for (spec, text, latex), seed in zip(items, chosen)],
+                       limits, parallel=parallel or default_parallel())
     return [_decoded(result) for result in results]
 
 
@@ -134,10 +139,10 @@ def default_parallel() -> int:
     return max(2, min(os.cpu_count() or 1, 4))
 
 
-def _judge_one(spec: DerivationSpec, text: object, latex: bool) -> Callable[[], object]:
+def _judge_one(spec: DerivationSpec, text: object, latex: bool, seed: int | None) -> Callable[[], object]:
     if not isinstance(text, str):
         return lambda: _not_text().to_json()
-    return lambda: check_answer_in_process(spec, text, latex=latex).to_json()
+    return lambda: check_answer_in_process(spec, text, latex=latex, seed=seed).to_json()
 
 
 def _decoded(result: BoundedResult) -> Verdict:

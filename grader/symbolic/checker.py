@@ -17,12 +17,14 @@ from .limits import BudgetExceeded, soft_budget
 from .numeric import MIN_VALID, evaluate_all
 from .parse import ParsedAnswer, parse_python
 from .spec import DerivationSpec
+from .trial import new_trial
 from .verdict import Layer, Verdict
 
-__all__ = ["NUMERIC_BUDGET_S", "READ_BUDGET_S", "check_answer_in_process", "read_answer"]
+__all__ = ["DIAGNOSE_BUDGET_S", "NUMERIC_BUDGET_S", "READ_BUDGET_S", "check_answer_in_process", "read_answer"]
 
 READ_BUDGET_S: Final = 3.0
-NUMERIC_BUDGET_S: Final = 3.0
+NUMERIC_BUDGET_S: Final = 4.0
+DIAGNOSE_BUDGET_S: Final = 3.0
 """Soft budgets of the layers (the symbolic one has its own); together they stay inside one
 answer's hard budget (``api.DEFAULT_LIMITS``), so an answer that uses them up still gets a verdict
 that says which step ran out of time."""
@@ -49,8 +51,10 @@ def read_answer(spec: DerivationSpec, text: str, *, latex: bool = False) -> Pars
     return parse_python(text, cspec.vocab)
 
 
-def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = False) -> Verdict:
-    """Judge ``text`` against ``spec`` here, with soft time budgets only.
+def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = False,
+                            seed: int | None = None) -> Verdict:
+    """Judge ``text`` against ``spec`` here, with soft time budgets only, at points drawn from
+    ``seed`` (a fresh random one by default: see ``trial.py``).
 
     Raises :class:`SpecError` when the spec itself is broken; every problem of the answer is a
     verdict (``invalid`` / ``undetermined``), never an exception.
@@ -65,19 +69,20 @@ def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = Fa
         return invalid({"es": "leerla llevó demasiado tiempo; escríbela de forma más sencilla",
                         "en": "reading it took too long; write it more simply"})
     try:
-        return _judge(cspec, parsed)
+        return _judge(cspec, parsed, seed)
     except (BudgetExceeded, RecursionError, MemoryError):
         return undetermined("limits", "se agotó el tiempo o la memoria al comprobarla",
                             "time or memory ran out while checking it", parsed.read_as)
 
 
-def _judge(cspec: CompiledSpec, parsed: ParsedAnswer) -> Verdict:
+def _judge(cspec: CompiledSpec, parsed: ParsedAnswer, seed: int | None) -> Verdict:
     spec = cspec.spec
     student, read_as = parsed.expr, parsed.read_as
     with soft_budget(NUMERIC_BUDGET_S):
-        yours = evaluate_all(student, cspec.samples)
-    outcome = compare_values(yours, cspec.expected_values, spec.rtol, spec.atol)
-    needed = min(MIN_VALID, len(cspec.samples.points))
+        trial = new_trial(cspec, student, seed)
+        yours = evaluate_all(student, trial.samples)
+    outcome = compare_values(yours, trial.expected_values, spec.rtol, spec.atol)
+    needed = min(MIN_VALID, len(trial.samples.points))
     layer: Layer | None = None
     # Layers in order: structural, symbolic, numeric. The values are computed first anyway
     # (they are cheap and bounded) so that the symbolic layer, which can only ever prove
@@ -98,10 +103,10 @@ def _judge(cspec: CompiledSpec, parsed: ParsedAnswer) -> Verdict:
     elif outcome.agree:
         layer = "numeric"
     if layer is None:
-        with soft_budget(NUMERIC_BUDGET_S):
-            return diagnose(cspec, student, yours, outcome, read_as)
+        with soft_budget(DIAGNOSE_BUDGET_S):
+            return diagnose(trial, student, yours, outcome, read_as)
     if spec.breakpoints:
-        failure = check_breakpoints(student, cspec.samples, spec.rtol, spec.atol)
+        failure = check_breakpoints(student, trial.samples, spec.rtol, spec.atol)
         if failure is not None:
             return breakpoint_verdict(cspec, failure, read_as)
         if layer == "numeric":

@@ -1,20 +1,19 @@
 """A spec made ready to check against: its vocabulary, the teacher's expressions read by the
-same reader as students' answers, and sample points with the expected values there.
+same reader as students' answers, and its sampling constraints.
 
 Everything here is computed from the exercise (trusted) only, so it may be done once in the
-grading process and shared by every forked check.
+grading process and shared by every forked check. The points, and the expected values there,
+belong to each check instead (``trial.py``): they come from a seed no student sees.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Final
 
 import sympy as sp
 
 from .errors import AnswerFormatError, SpecError
-from .numeric import Sample, Values, draw_samples, evaluate_all
 from .parse import parse_condition, parse_python
 from .spec import DerivationSpec, Misconception
 from .vocab import KNOWN_FUNCTIONS, Vocabulary
@@ -23,7 +22,6 @@ __all__ = ["CompiledSpec", "compile_spec"]
 
 _CACHE: Final[dict[str, CompiledSpec]] = {}
 _CACHE_SIZE: Final = 256
-_ARG: Final = sp.Symbol("u")
 
 
 @dataclass(frozen=True)
@@ -32,11 +30,7 @@ class CompiledSpec:
     vocab: Vocabulary
     expected: sp.Expr
     misconceptions: tuple[tuple[Misconception, sp.Expr], ...]
-    samples: Sample
-    expected_values: Values
-    misconception_values: tuple[Values, ...]
-    chain_values: tuple[tuple[str, Values], ...]
-    """Expected values with one abstract f' replaced by 1 (the "missing chain factor" probe)."""
+    constraints: tuple[sp.Basic, ...]
 
 
 def _read(spec: DerivationSpec, text: str, vocab: Vocabulary, what: str) -> sp.Expr:
@@ -68,20 +62,7 @@ def compile_spec(spec: DerivationSpec) -> CompiledSpec:
         constraints = tuple(parse_condition(c, vocab) for c in spec.constraints)
     except AnswerFormatError as exc:
         raise SpecError(f"{spec.id}: constraint does not parse: {exc.text('en')}") from None
-    # A seed from the id keeps a spec's points (and so its witnesses) the same on every run.
-    seed = zlib.crc32(spec.id.encode())
-    samples = draw_samples(spec, vocab, constraints, seed)
-    expected_values = evaluate_all(expected, samples)
-    misconception_values = tuple(evaluate_all(m, samples) for _, m in misconceptions)
-    chain_values = tuple(
-        (name, evaluate_all(expected.replace(prime, sp.Lambda(_ARG, sp.S.One)), samples))
-        for name, (_, prime) in vocab.abstract.items()
-        if expected.has(prime)
-    )
-    compiled = CompiledSpec(
-        spec, vocab, expected, misconceptions, samples, expected_values, misconception_values,
-        chain_values,
-    )
+    compiled = CompiledSpec(spec, vocab, expected, misconceptions, constraints)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.clear()
     _CACHE[key] = compiled

@@ -8,12 +8,13 @@ catalogued mistake explains it: "at x = 0.5 yours is 0.23, expected 0.19".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import sympy as sp
 
 from .compiled import CompiledSpec
+from .trial import Trial
 from .equivalence import BreakpointFailure, NumericOutcome, structural_equal
 from .numeric import Values, close
 from .verdict import Layer, Verdict, Witness
@@ -72,7 +73,8 @@ def undetermined(layer: Layer, es: str, en: str, read_as: str | None) -> Verdict
     )
 
 
-def _matches(yours: Values, theirs: Values, expected: Values, rtol: float, atol: float) -> bool:
+def _matches(yours: Values, theirs: Sequence[float | None], expected: Values, rtol: float,
+             atol: float) -> bool:
     """Same values wherever the expected answer is defined (undefined counts as a value)."""
     compared = 0
     for y, t, e in zip(yours, theirs, expected):
@@ -87,18 +89,18 @@ def _matches(yours: Values, theirs: Values, expected: Values, rtol: float, atol:
     return compared > 0
 
 
-def _probe(cspec: CompiledSpec, yours: Values) -> tuple[str, str] | None:
+def _probe(trial: Trial, yours: Values) -> tuple[str, str] | None:
     """A generic explanation of how the answer relates to the expected one, if any."""
-    spec = cspec.spec
-    for name, values in cspec.chain_values:
-        if _matches(yours, values, cspec.expected_values, spec.rtol, spec.atol):
+    spec = trial.cspec.spec
+    for name, values in trial.chain_values:
+        if _matches(yours, values, trial.expected_values, spec.rtol, spec.atol):
             return (f"es la respuesta esperada sin el factor {name}'(…): falta un factor de la "
                     "regla de la cadena",
                     f"it is the expected answer without the factor {name}'(…): a chain-rule "
                     "factor is missing")
     ratios: list[float] = []
     offsets: list[float] = []
-    for y, e in zip(yours, cspec.expected_values):
+    for y, e in zip(yours, trial.expected_values):
         if e is None or y is None:
             continue
         offsets.append(y - e)
@@ -130,10 +132,10 @@ def _probe(cspec: CompiledSpec, yours: Values) -> tuple[str, str] | None:
     return None
 
 
-def _witness(cspec: CompiledSpec, yours: Values, index: int) -> Witness:
-    point = cspec.samples.points[index]
-    label = cspec.samples.realisations[point.realisation].label
-    expected = cspec.expected_values[index]
+def _witness(trial: Trial, yours: Values, index: int) -> Witness:
+    point = trial.samples.points[index]
+    label = trial.samples.realisations[point.realisation].label
+    expected = trial.expected_values[index]
     assert expected is not None
     return Witness(point.named(), yours[index], expected, label)
 
@@ -153,15 +155,15 @@ def witness_text(w: Witness) -> tuple[str, str]:
 
 
 def diagnose(
-    cspec: CompiledSpec, student: sp.Expr, yours: Values, outcome: NumericOutcome, read_as: str
+    trial: Trial, student: sp.Expr, yours: Values, outcome: NumericOutcome, read_as: str
 ) -> Verdict:
     """The verdict for an answer the numeric layer found different from the expected one."""
-    spec = cspec.spec
-    for (m, m_expr), m_values in zip(cspec.misconceptions, cspec.misconception_values):
+    spec = trial.cspec.spec
+    for (m, m_expr), m_values in zip(trial.cspec.misconceptions, trial.misconception_values):
         layer: Layer | None = None
         if structural_equal(student, m_expr):
             layer = "structural"
-        elif _matches(yours, m_values, cspec.expected_values, spec.rtol, spec.atol):
+        elif _matches(yours, m_values, trial.expected_values, spec.rtol, spec.atol):
             layer = "numeric"
         if layer is not None:
             return Verdict(
@@ -177,7 +179,7 @@ def diagnose(
     if spec.kind == "number":
         value = yours[0]
         shown = "?" if value is None else fmt(value)
-        probe = _probe(cspec, yours)
+        probe = _probe(trial, yours)
         why_es, why_en = (f" ({probe[0]})", f" ({probe[1]})") if probe else ("", "")
         return Verdict(
             status="incorrect",
@@ -186,9 +188,9 @@ def diagnose(
                      "en": f"Incorrect: your value {shown} is not the expected one{why_en}."},
             read_as=read_as,
         )
-    witness = _witness(cspec, yours, outcome.first_difference)
+    witness = _witness(trial, yours, outcome.first_difference)
     w_es, w_en = witness_text(witness)
-    probe = _probe(cspec, yours)
+    probe = _probe(trial, yours)
     if probe is not None:
         es = f"Incorrecto: {probe[0]}; por ejemplo, {w_es}."
         en = f"Incorrect: {probe[1]}; for example, {w_en}."

@@ -1,7 +1,10 @@
 """Randomised numeric evaluation (the method WeBWorK uses), with abstract functions made real.
 
-Points are drawn in each symbol's declared domain with mixed signs, a few "nice" values first so
-that a counter-example quoted to a student is easy to check by hand. Abstract activations ``f``
+Points are drawn from a seed the grader keeps to itself (new for every batch, different for every
+student), in each symbol's declared domain with mixed signs and magnitudes from a thousandth of
+the domain's size to its edge; a few "nice" values come first so that a counter-example quoted to
+a student is easy to check by hand. Points around the places where the answer changes definition
+are added for each check (``breaks.py``). Abstract activations ``f``
 are replaced, on both sides, by the same concrete smooth function (``tanh`` first, then random
 ``c1 sin(c2 t + c3) + c4 t + c5``) and ``f'`` by its true derivative, so ``f``, ``f'`` and a
 missing ``f'`` give different numbers. ``sigma`` becomes the logistic function.
@@ -25,7 +28,7 @@ from .vocab import H0_OPEN, SIGMA, Vocabulary
 
 __all__ = [
     "Point", "Realisation", "Sample", "Values", "draw_samples", "evaluate_all", "concretise",
-    "value_at", "close", "POINTS", "MIN_VALID",
+    "value_at", "close", "satisfies", "POINTS", "MIN_VALID",
 ]
 
 POINTS: Final = 24
@@ -67,6 +70,10 @@ class Sample:
     realisations: tuple[Realisation, ...]
     at_breakpoints: tuple[tuple[Breakpoint, tuple[Point, ...]], ...]
 
+    def with_points(self, extra: Sequence[Point]) -> Sample:
+        """The same sample with ``extra`` points after its own (witnesses prefer the first)."""
+        return Sample(self.points + tuple(extra), self.realisations, self.at_breakpoints)
+
 
 def _realisations(vocab: Vocabulary, rng: random.Random) -> tuple[Realisation, ...]:
     if not vocab.abstract:
@@ -105,16 +112,28 @@ def _nice_values(domain: Interval | Choice) -> list[float]:
     return nice
 
 
-def _random_value(domain: Interval | Choice, rng: random.Random) -> float:
+def _random_value(domain: Interval | Choice, rng: random.Random, spread: bool = False) -> float:
+    """A random value of ``domain``: uniform, or (``spread``) of a magnitude drawn evenly on a log
+    scale from a thousandth of the domain's size up to its edge, with a sign the domain allows,
+    so that small values of either sign are tried as often as large ones."""
     if isinstance(domain, Choice):
         return rng.choice(domain.values)
-    return round(rng.uniform(domain.lo, domain.hi), 3)
+    if not spread:
+        value = rng.uniform(domain.lo, domain.hi)
+    else:
+        sign = rng.choice([s for s, allowed in ((1.0, domain.hi > 0), (-1.0, domain.lo < 0)) if allowed])
+        top = domain.hi if sign > 0 else -domain.lo
+        nearest = max(domain.lo if sign > 0 else -domain.hi, 0.0)
+        small = min(max(nearest, top * 1e-3), top)
+        value = sign * math.exp(rng.uniform(math.log(small), math.log(top)))
+    # Four significant digits: a witness quoted to a student stays readable.
+    return min(max(float(f"{value:.4g}"), domain.lo), domain.hi)
 
 
 def draw_samples(
     spec: DerivationSpec, vocab: Vocabulary, constraints: Sequence[sp.Basic], seed: int
 ) -> Sample:
-    """Draw the points of ``spec`` (deterministic for a seed)."""
+    """Draw the points of ``spec`` (deterministic for a seed: the seed is what keeps them secret)."""
     rng = random.Random(seed)
     realisations = _realisations(vocab, rng)
     symbols = [(vocab.symbols[s.name], s.domain) for s in spec.symbols]
@@ -125,8 +144,7 @@ def draw_samples(
         for sym, at in near.items():
             if abs(values[sym] - at) < 1e-3:
                 return False  # on a breakpoint: judged separately, by convention
-        subs = {s: sp.Float(v) for s, v in values.items()}
-        return all(c.xreplace(subs) == sp.true for c in constraints)
+        return satisfies(values, constraints)
 
     points: list[Point] = []
     if not symbols:
@@ -144,7 +162,7 @@ def draw_samples(
                     for j, (s, d) in enumerate(symbols)
                 }
             else:
-                values = {s: _random_value(d, rng) for s, d in symbols}
+                values = {s: _random_value(d, rng, spread=attempt % 2 == 0) for s, d in symbols}
             if acceptable(values):
                 points.append(Point(tuple(values.items()), r))
                 made += 1
@@ -168,6 +186,12 @@ def draw_samples(
     return Sample(tuple(points), realisations, tuple(at_bps))
 
 
+def satisfies(values: dict[sp.Symbol, float], constraints: Sequence[sp.Basic]) -> bool:
+    """Whether a point meets every sampling constraint of the spec."""
+    subs = {s: sp.Float(v) for s, v in values.items()}
+    return all(c.xreplace(subs) == sp.true for c in constraints)
+
+
 def concretise(expr: sp.Expr, realisation: Realisation) -> sp.Expr:
     """``expr`` with sigma as the logistic function and abstract functions made concrete."""
     out = expr.replace(SIGMA, _LOGISTIC) if expr.has(SIGMA) else expr
@@ -179,7 +203,8 @@ def concretise(expr: sp.Expr, realisation: Realisation) -> sp.Expr:
 
 def value_at(concrete: sp.Expr, point: Point, h0: sp.Expr = sp.S.Half) -> float | None:
     """The real value of a concrete expression at ``point``; ``None`` where undefined."""
-    subs: dict[sp.Basic, sp.Basic] = {s: sp.Float(v, _DIGITS) for s, v in point.values}
+    # Exact decimals: a condition such as Eq(x, 13/10) holds at the point 1.3 as written.
+    subs: dict[sp.Basic, sp.Basic] = {s: sp.Rational(repr(v)) for s, v in point.values}
     subs[H0_OPEN] = h0
     try:
         result = concrete.xreplace(subs)

@@ -5,8 +5,12 @@ frames, to a single-threaded service (`python -m grader.symbolic.service`) that 
 once and judges each batch in a forked, resource-limited child (`check_answers`). Student code
 never runs in this service: it only reads answer text through the safe reader.
 
-Requests: {"op": "check" | "read", "specs": {id: spec_json}, "items": [[id, text, latex], ...]}.
+Requests: {"op": "check" | "read", "specs": {id: spec_json}, "items": [[id, text, latex, seed], ...]}.
 Reply: {"verdicts": [verdict_json, ...]}.
+
+The seed of each answer's sample points is derived by the pool from a secret it draws when it
+starts (so once per batch) and the student's id: reproducible within a batch, different for every
+student and every batch, and written nowhere a student can read it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import json
 import os
 import queue
+import secrets
 import subprocess
 import sys
 import threading
@@ -65,7 +70,9 @@ def serve() -> int:
             for key, data in header.get("specs", {}).items():
                 if key not in specs:
                     specs[key] = spec_from_json(data)
-            items = [(specs[i], t if isinstance(t, str) else None, bool(latex)) for i, t, latex in header["items"]]
+            rows = header["items"]
+            items = [(specs[row[0]], row[1] if isinstance(row[1], str) else None, bool(row[2])) for row in rows]
+            seeds = [row[3] if len(row) > 3 and isinstance(row[3], int) else None for row in rows]
             if header.get("op") == "read":
                 for spec, _, latex in items:
                     prepare(spec, latex=latex)
@@ -75,7 +82,7 @@ def serve() -> int:
                                    parallel=default_parallel())
                 verdicts = [r.value if r.ok else None for r in results]
             else:
-                verdicts = [v.to_json() for v in check_answers(items)]  # type: ignore[arg-type]
+                verdicts = [v.to_json() for v in check_answers(items, seeds=seeds)]  # type: ignore[arg-type]
             write_frame(proto_out, {"verdicts": verdicts})
         except Exception as exc:  # a broken request must not take the service down
             write_frame(proto_out, {"error": f"{type(exc).__name__}: {exc}"})
@@ -88,7 +95,8 @@ class SymbolicService:
                                      stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL)
         self.sent: set[str] = set()
 
-    def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]]) -> list[Verdict | None]:
+    def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]],
+                seeds: list[int] | None = None) -> list[Verdict | None]:
         specs = {}
         keys = []
         for spec, _, _ in items:
@@ -97,8 +105,9 @@ class SymbolicService:
             keys.append(key)
             if key not in self.sent:
                 specs[key] = data
-        write_frame(self.proc.stdin.fileno(), {"op": op, "specs": specs,  # type: ignore[union-attr]
-                                               "items": [[k, t, latex] for k, (_, t, latex) in zip(keys, items)]})
+        chosen = seeds if seeds is not None else [None] * len(items)
+        rows = [[k, t, latex, seed] for k, (_, t, latex), seed in zip(keys, items, chosen)]
+        write_frame(self.proc.stdin.fileno(), {"op": op, "specs": specs, "items": rows})  # type: ignore[union-attr]
         self.sent.update(specs)
         reply = read_frame(self.proc.stdout.fileno()).header  # type: ignore[union-attr]
         if "error" in reply:
@@ -120,16 +129,26 @@ class SymbolicService:
 
 
 class SymbolicPool:
-    """Services started on first use, one per concurrent caller."""
+    """Services started on first use, one per concurrent caller. The pool's secret (drawn when it
+    is made, kept in memory only) seeds every answer's sample points."""
 
     def __init__(self) -> None:
         self._idle: queue.LifoQueue[SymbolicService] = queue.LifoQueue()
         self._all: list[SymbolicService] = []
         self._lock = threading.Lock()
+        self._secret = secrets.token_bytes(32)
 
-    def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]]) -> list[Verdict | None]:
+    def seed(self, student: str, spec_id: str) -> int:
+        """The seed of one student's answer: the same within this pool, unknowable without its
+        secret."""
+        message = json.dumps([student, spec_id]).encode()
+        return int.from_bytes(hashlib.blake2b(message, key=self._secret, digest_size=8).digest(), "big")
+
+    def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]],
+                student: str = "") -> list[Verdict | None]:
         if not items:
             return []
+        seeds = [self.seed(student, spec.id) for spec, _, _ in items]
         try:
             service = self._idle.get_nowait()
         except queue.Empty:
@@ -137,7 +156,7 @@ class SymbolicPool:
             with self._lock:
                 self._all.append(service)
         try:
-            verdicts = service.request(op, items)
+            verdicts = service.request(op, items, seeds)
         except (EOFError, ProtocolError, OSError, RuntimeError):
             service.close()
             with self._lock:

@@ -28,10 +28,10 @@ def slow_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     """The answer "slow" never finishes (what an unknown parser bomb does); others are judged."""
     real = api.check_answer_in_process
 
-    def judge(spec: DerivationSpec, text: str, *, latex: bool = False) -> Verdict:
+    def judge(spec: DerivationSpec, text: str, *, latex: bool = False, seed: int | None = None) -> Verdict:
         if text == "slow":
             time.sleep(60)
-        return real(spec, text, latex=latex)
+        return real(spec, text, latex=latex, seed=seed)
 
     monkeypatch.setattr(api, "check_answer_in_process", judge)
 
@@ -51,9 +51,9 @@ def test_nine_answers_that_never_finish_cost_one_budget_each_at_most(
 def test_one_answer_that_never_finishes_changes_and_delays_no_other(
         slow_answers: None, specs: dict[str, DerivationSpec]) -> None:
     right = [(spec, spec.expected, False) for spec in specs.values()]
-    alone = check_answers(right, limits=BUDGET)
+    alone = check_answers(right, limits=BUDGET, seeds=[7] * len(right))
     start = time.monotonic()
-    mixed = check_answers([(specs["d_tanh"], "slow", False), *right], limits=BUDGET)
+    mixed = check_answers([(specs["d_tanh"], "slow", False), *right], limits=BUDGET, seeds=[7] * (1 + len(right)))
     elapsed = time.monotonic() - start
     assert mixed[0].decided_by == "limits"
     assert [v.status for v in mixed[1:]] == ["correct"] * len(right)

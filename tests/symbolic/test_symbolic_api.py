@@ -139,10 +139,10 @@ def test_one_answer_killing_the_batch_child_costs_only_itself(
 
     real = api.check_answer_in_process
 
-    def fragile(spec: DerivationSpec, text: str, *, latex: bool = False) -> Verdict:
+    def fragile(spec: DerivationSpec, text: str, *, latex: bool = False, seed: int | None = None) -> Verdict:
         if text == "boom":
             os.kill(os.getpid(), signal.SIGKILL)  # what a hard limit does to a child
-        return real(spec, text, latex=latex)
+        return real(spec, text, latex=latex, seed=seed)
 
     monkeypatch.setattr(api, "check_answer_in_process", fragile)
     spec = specs["d_sigmoid"]
