@@ -31,6 +31,7 @@ from .untrusted import clean
 from .exercise import Exercise
 from .files import write_atomic
 from .gradebook import Gradebook
+from .keys import orders_for, read_keys, released_per_student
 from .grading import Submission, error_result, grade_notebook
 from .i18n import Text, t
 from .intake import intake, refresh_meta
@@ -58,6 +59,7 @@ class Options:
     reports: bool = True
     roster: Path | None = None  # a CSV naming the students (grader.lms.roster)
     manual: Path | None = None  # instructors' marks (CSV or YAML) to store and merge
+    keys: Path | None = None  # the release's keys.csv: the order each student was shown choice options in
 
 
 @dataclass
@@ -143,7 +145,8 @@ def grade_batch(path: Path, options: Options,
     started = time.perf_counter()
     out = options.out
     log = _Log(out / "grader.log")
-    batch_signature = signature(path, options.exercise, options.lang, options.roster)
+    keys = read_keys(options.keys) if options.keys is not None else None  # a bad keys file stops here
+    batch_signature = signature(path, options.exercise, options.lang, options.roster, keys=options.keys)
     outcome = BatchOutcome(results=[])
 
     def notice(problem: Text) -> None:
@@ -164,7 +167,9 @@ def grade_batch(path: Path, options: Options,
         mark = now
 
     entries = _read(subs, options)
-    prints = {f: folder_fingerprint(f) for f in {e.folder for e in entries if e.folder is not None}}
+    # A grade made under other keys (or none) is not reused: the letters may read differently.
+    prints = {f: folder_fingerprint(f) + (f":keys:{keys.digest[:16]}" if keys is not None else "")
+              for f in {e.folder for e in entries if e.folder is not None}}
     phase("read")
 
     with ExitStack() as stack:
@@ -261,8 +266,9 @@ def grade_batch(path: Path, options: Options,
                 e = entries[i]
                 assert e.notebook is not None and e.exercise is not None
                 try:
+                    orders = orders_for(keys, e.sub.student, e.exercise, released_per_student(e.notebook.metadata))
                     return grade_notebook(e.sub, e.notebook, e.exercise, sandbox, cache=cache, hide=hide,
-                                          symbolic=symbolic)
+                                          symbolic=symbolic, orders=orders)
                 except Exception as exc:  # a grader fault: recorded, never the batch's end
                     log.write(f"internal error grading {e.sub.path}:\n{traceback.format_exc()}")
                     return error_result(e.sub, Text(f"internal grader error ({type(exc).__name__}: {exc})",
