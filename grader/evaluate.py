@@ -237,11 +237,14 @@ def judge_derivation(task: PlannedTask, test: PlannedTest, facts: NotebookFacts)
     if verdict is None:
         text = t("derivation.unchecked")
         return TestResult(status="error", score=0.0, message=text, summary=text, got=answer.text, **common)
-    message = Text.of(dict(verdict.message))
+    # A hidden test's verdict never quotes a sample point, a value there, or anything worked out
+    # from the expected answer: not in the report, not in results.json, not in any export.
+    summary = Text.of(dict(verdict.brief))
+    message = Text.of(dict(verdict.message)) if test.public else summary
     hint = Text.of(dict(verdict.hint)) if verdict.hint is not None else test.hint
     passed = verdict.status == "correct" or (task.format_only and verdict.status == "undetermined")
     status = "passed" if passed else ("error" if verdict.status == "invalid" else "failed")
-    return TestResult(status=status, score=test.points if passed else 0.0, message=message, summary=message,
+    return TestResult(status=status, score=test.points if passed else 0.0, message=message, summary=summary,
                       got=verdict.read_as or answer.text, hint=None if passed else hint,
                       misconception=verdict.misconception, **common)
 

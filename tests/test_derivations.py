@@ -69,3 +69,55 @@ def test_self_check_reads_answers_without_revealing_them(tmp_path):
     result = runner.invoke(main, ["check", str(tmp_path / "mine.ipynb")], catch_exceptions=False)
     assert result.exit_code == 0, result.output   # both read fine; a wrong answer is not revealed as wrong
     assert "read as" in result.output
+
+
+BAR_BOMB = "$" + "|" * 24 + "x" + "|" * 24 + "$"
+
+
+def test_a_batch_with_bombs_and_hidden_wrong_answers(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    # Right answers written as a class writes them: a power before the parentheses, lambda.
+    ana = make_notebook(["d_sigmoid = 'σ(x) − σ²(x)'\nd_tanh = '1 - tanh²(x)'\nd_relu = 'Heaviside(x)'",
+                         "grad_perceptron = \"-(y - f(a))*f'(a)*x_i\"\ngrad_bce_sigmoid = 'sigma(a) - y'",
+                         "grad_softmax_ce = 's_k - y_k'\ngrad_mse_l2 = '-2*x*(y - w*x) + 2*lambda*w'",
+                         "dfdx = 9\ndfdy = -24"], exercise="derivations")
+    # Wrong answers to hidden tests, each of which used to quote a point or a value.
+    eva = make_notebook(["d_sigmoid = 'sigma(x)*(1 - sigma(x))'\nd_tanh = 'tanh(x)'",
+                         "d_relu = 'Piecewise((0, x < 0), (1, x < 2.5), (7, True))'",
+                         "grad_perceptron = 'y*x_i'\ngrad_mse_l2 = '-4*x*(y - w*x) + 4*lam*w'"],
+                        exercise="derivations")
+    # Every answer a bomb: nested bars, and a cell of unclosed display brackets.
+    bombs = {name: BAR_BOMB for name in ("d_sigmoid", "d_tanh", "d_relu", "grad_perceptron", "grad_bce_sigmoid",
+                                         "grad_softmax_ce", "grad_mse_l2", "dfdy")}
+    bombs["dfdx"] = "\\[" * 200_000
+    mallory = make_notebook([], exercise="derivations", markdown=bombs)
+    for name, nb in (("ana", ana), ("eva", eva), ("mallory", mallory)):
+        (subs / f"{name}.ipynb").write_text(json.dumps(nb))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    subs_by_name = {s["student"]: s for s in json.loads((out / "results.json").read_text())["submissions"]}
+    tests = {name: {t["id"]: t["tests"][0] for t in s["tasks"]} for name, s in subs_by_name.items()}
+
+    assert subs_by_name["ana"]["score"] == subs_by_name["ana"]["max_score"], tests["ana"]
+
+    for task in ("d_tanh", "d_relu", "grad_perceptron", "grad_mse_l2"):
+        test = tests["eva"][task]
+        assert test["status"] == "failed" and not test["public"]
+        assert not any(ch.isdigit() for ch in test["message"]), test["message"]
+    result = CliRunner().invoke(main, ["export", "--out", str(out), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["export", "--out", str(out), "--format", "gradescope"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    shown = [out / "reports" / "eva.html", out / "index.html", out / "exports" / "results.json",
+             out / "exports" / "gradescope" / "eva" / "results.json"]
+    for path in shown:
+        text = path.read_text()
+        for leak in ("0.7864", "yours is", "expected value is", "f(t) = tanh(t)", "twice the expected", "x = 2"):
+            assert leak not in text, (path, leak)
+
+    for task, test in tests["mallory"].items():
+        assert test["status"] == "error", (task, test)
+        reason = "too long" if task == "dfdx" else "nested too deeply"
+        assert reason in test["message"], (task, test["message"])

@@ -99,6 +99,8 @@ def _judge(cspec: CompiledSpec, parsed: ParsedAnswer, seed: int | None) -> Verdi
             f"la respuesta esperada solo está definida en {outcome.valid} de los puntos de prueba",
             f"the expected answer is defined at only {outcome.valid} of the test points",
             read_as,
+            ("no hubo puntos de prueba suficientes; consulta al profesorado",
+             "there were not enough test points; ask your instructor"),
         )
     elif outcome.agree:
         layer = "numeric"

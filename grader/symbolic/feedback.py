@@ -14,9 +14,9 @@ from typing import Final
 import sympy as sp
 
 from .compiled import CompiledSpec
-from .trial import Trial
 from .equivalence import BreakpointFailure, NumericOutcome, structural_equal
 from .numeric import Values, close
+from .trial import Trial
 from .verdict import Layer, Verdict, Witness
 
 __all__ = ["correct", "invalid", "undetermined", "diagnose", "breakpoint_verdict", "fmt"]
@@ -29,6 +29,12 @@ _LAYER_TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "piecewise": ("coincide a ambos lados de {bp}, y en {bp} sigue la convención de la tarea",
                   "agrees on both sides of {bp}, and at {bp} follows the task's convention"),
 }
+
+
+_DIFFERS: Final = {"es": "Incorrecto: no es la respuesta esperada.",
+                   "en": "Incorrect: it is not the expected answer."}
+"""What a hidden test says of a wrong answer no catalogued mistake explains: no point, no value,
+no relation to the expected answer (a sign, a factor) that would give it away."""
 
 
 def fmt(value: float) -> str:
@@ -51,6 +57,8 @@ def correct(cspec: CompiledSpec, layer: Layer, read_as: str, valid: int = 0) -> 
         message={"es": f"Correcto: equivalente a la respuesta esperada ({es}).",
                  "en": f"Correct: equivalent to the expected answer ({en})."},
         read_as=read_as,
+        summary={"es": "Correcto: equivalente a la respuesta esperada.",
+                 "en": "Correct: equivalent to the expected answer."},
     )
 
 
@@ -64,12 +72,16 @@ def invalid(message: Mapping[str, str], read_as: str | None = None) -> Verdict:
     )
 
 
-def undetermined(layer: Layer, es: str, en: str, read_as: str | None) -> Verdict:
+def undetermined(layer: Layer, es: str, en: str, read_as: str | None,
+                 summary: tuple[str, str] | None = None) -> Verdict:
+    """``summary``: the reason in words a hidden test may show, when ``es``/``en`` tell more."""
     return Verdict(
         status="undetermined",
         decided_by=layer,
         message={"es": f"No se pudo decidir: {es}.", "en": f"Could not be decided: {en}."},
         read_as=read_as,
+        summary=None if summary is None else {"es": f"No se pudo decidir: {summary[0]}.",
+                                              "en": f"Could not be decided: {summary[1]}."},
     )
 
 
@@ -187,6 +199,7 @@ def diagnose(
             message={"es": f"Incorrecto: tu valor {shown} no es el esperado{why_es}.",
                      "en": f"Incorrect: your value {shown} is not the expected one{why_en}."},
             read_as=read_as,
+            summary=_DIFFERS,
         )
     witness = _witness(trial, yours, outcome.first_difference)
     w_es, w_en = witness_text(witness)
@@ -198,7 +211,7 @@ def diagnose(
         es = f"Incorrecto: difiere de la respuesta esperada: {w_es}."
         en = f"Incorrect: differs from the expected answer: {w_en}."
     return Verdict(status="incorrect", decided_by="numeric", message={"es": es, "en": en},
-                   read_as=read_as, witness=witness)
+                   read_as=read_as, witness=witness, summary=_DIFFERS)
 
 
 def breakpoint_verdict(cspec: CompiledSpec, failure: BreakpointFailure, read_as: str) -> Verdict:
@@ -219,4 +232,8 @@ def breakpoint_verdict(cspec: CompiledSpec, failure: BreakpointFailure, read_as:
                   f"{where} yours {yours_en}; this task accepts {allowed_en} there.",
         },
         read_as=read_as,
+        summary={"es": "Incorrecto: donde la respuesta esperada cambia de definición, la tuya no "
+                       "sigue la convención de la tarea.",
+                 "en": "Incorrect: where the expected answer changes definition, yours does not "
+                       "follow the task's convention."},
     )

@@ -76,9 +76,11 @@ class Verdict:
     """How one answer was judged, and why, in both report languages.
 
     ``message`` always names the reason (equivalent by which layer / matches misconception X /
-    differs at a point / what could not be read). ``read_as`` is how the engine read the answer
-    (``None`` only when it could not be read at all), shown to the student so that a silent
-    mis-reading cannot happen.
+    differs at a point / what could not be read). ``summary`` says the same without any sample
+    point, value there, or anything else worked out from the expected answer (a hidden test shows
+    only it); ``None`` when the message has nothing of the kind. ``read_as`` is how the engine
+    read the answer (``None`` only when it could not be read at all), shown to the student so that
+    a silent mis-reading cannot happen.
     """
 
     status: Status
@@ -88,11 +90,19 @@ class Verdict:
     misconception: str | None = None
     hint: Mapping[str, str] | None = None
     witness: Witness | None = None
+    summary: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", MappingProxyType(dict(self.message)))
         if self.hint is not None:
             object.__setattr__(self, "hint", MappingProxyType(dict(self.hint)))
+        if self.summary is not None:
+            object.__setattr__(self, "summary", MappingProxyType(dict(self.summary)))
+
+    @property
+    def brief(self) -> Mapping[str, str]:
+        """What a hidden test may show: the summary, or the message when it needs none."""
+        return self.message if self.summary is None else self.summary
 
     @property
     def correct(self) -> bool:
@@ -115,6 +125,7 @@ class Verdict:
             "misconception": self.misconception,
             "hint": None if self.hint is None else dict(self.hint),
             "witness": None if self.witness is None else self.witness.to_json(),
+            "summary": None if self.summary is None else dict(self.summary),
         }
 
     @classmethod
@@ -130,6 +141,7 @@ class Verdict:
         read_as = data.get("read_as")
         misconception = data.get("misconception")
         hint = data.get("hint")
+        summary = data.get("summary")
         return cls(
             status=cast(Status, status),
             decided_by=cast(Layer, layer),
@@ -138,6 +150,7 @@ class Verdict:
             misconception=None if misconception is None else _short(misconception),
             hint=None if hint is None else _bilingual(hint),
             witness=None if witness is None else Witness.from_json(witness),
+            summary=None if summary is None else _bilingual(summary),
         )
 
 

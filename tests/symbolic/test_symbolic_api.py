@@ -159,3 +159,39 @@ def test_a_python_keyword_is_an_alias_never_a_name() -> None:
     spec = DerivationSpec("kw", "2*lam", symbols=(Sym("lam", aliases=("lambda",)),))
     verdict = check_answer_in_process(spec, "lambda + lambda")
     assert verdict.status == "correct" and verdict.read_as == "2*lam"
+
+
+HIDDEN_WRONG = [
+    ("d_tanh", "tanh(x)"),                          # a witness: "at x = 0.5, yours is …"
+    ("d_tanh", "-2*(1 - tanh(x)**2)"),              # a probe: "proportional, factor ≈ -2"
+    ("grad_mse_l2", "-4*x*(y - w*x) + 4*lam*w"),    # "twice the expected answer"
+    ("grad_mse_l2", "-2*x*(y - w*x) + 2*lam*w + 3"),  # "differs by a constant (≈ 3)"
+    ("grad_perceptron", "y*x_i"),                   # "taking f(t) = tanh(t)"
+    ("grad_perceptron", "-(y - f(a))*x_i*3"),       # the chain-factor probe
+    ("d_relu", "Heaviside(x, 1/2)"),                # "at x = 0 yours is 0.5; accepts 0 or 1"
+    ("d_relu", "Piecewise((0, x < 0), (1, x < 2.5), (7, True))"),
+    ("dfdy", "-25"),                                # a number's value and its relation to the key
+    ("dfdy", "48"),
+]
+
+
+@pytest.mark.parametrize(("spec", "text"), HIDDEN_WRONG)
+def test_the_summary_of_a_verdict_gives_nothing_of_the_expected_answer_away(
+        spec: str, text: str, specs: dict[str, DerivationSpec]) -> None:
+    verdict = check_answer_in_process(specs[spec], text, seed=3)
+    assert verdict.status == "incorrect"
+    for lang in ("es", "en"):
+        brief = verdict.brief[lang]
+        assert not any(ch.isdigit() for ch in brief), brief  # no point, no value, no factor
+        for word in ("x =", "yours is", "la tuya vale", "tanh(t)", "twice", "doble", "sign", "signo",
+                     "proportional", "constant", "factor"):
+            assert word not in brief, brief
+    assert verdict.message != verdict.brief  # the full message keeps its witness for public tests
+
+
+def test_a_verdict_without_values_needs_no_summary(specs: dict[str, DerivationSpec]) -> None:
+    verdict = check_answer_in_process(specs["d_tanh"], "1 - tanh(x", seed=3)
+    assert verdict.status == "invalid" and verdict.brief == verdict.message
+    verdict = check_answer_in_process(specs["grad_mse_l2"], "-2*x*(y - w*x) + lam*w", seed=3)
+    assert verdict.misconception == "lambda_without_two"
+    assert verdict.brief["en"] == "Incorrect: matches the known mistake 'lambda_without_two'."
