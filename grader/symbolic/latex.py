@@ -6,7 +6,8 @@ becomes a call of Abs (``shape.py``: no bar ever reaches the parser), math delim
 are dropped, ``\\left(``/``\\right)`` become plain parentheses, and what the parser would split
 into letters is replaced by placeholders: ``\\hat{y}_1`` (→ ``yhat_1``), ``\\mathbf{x}`` (→ ``x``),
 ``\\operatorname{sech}`` (→ the function ``sech``), ``\\mathrm{e}`` (→ ``e``). A ``cases``
-environment becomes a ``Piecewise``. When the answer is an equation (``\\sigma'(x) = ...``) its last side is read.
+environment becomes a ``Piecewise``. When the answer is an equation (``\\sigma'(x) = ...``) its
+last side is read.
 
 After: the parsed (unevaluated) sympy tree is written back as Python syntax with the task's
 names (``x_{i}`` → ``x_i``, ``\\lambda`` → the declared alias, ``e^{x}`` → ``E**x``), refusing
