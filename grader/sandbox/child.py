@@ -284,16 +284,15 @@ def run(job_fd: int, result_fd: int, stdout_fd: int, stderr_fd: int, plan: isola
         channel.owner = _getpid()
         channel.send({"event": "setup_failed", "error": _error(exc)})
         _exit(72)
+    _execute(job_fd, channel, plan, base)
+
+
+def _execute(job_fd: int, channel: _Channel, plan: isolation.Plan, base: int) -> NoReturn:
     try:
-        job = read_frame(job_fd)
+        header = read_frame(job_fd).header
     except BaseException:
         _exit(73)
-    _execute(job, job_fd, channel, plan, base)
-
-
-def _execute(job: Frame, job_fd: int, channel: _Channel, plan: isolation.Plan, base: int) -> NoReturn:
     try:
-        header = job.header
         limits = Limits.from_json(header["limits"])
         isolation.apply_rlimits(limits, plan.level, base)
         forbidden = Forbidden({str(name) for name in header.get("forbid", ())})
@@ -310,7 +309,7 @@ def _execute(job: Frame, job_fd: int, channel: _Channel, plan: isolation.Plan, b
 
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     cells = header.get("cells", [])
-    del job, header  # only the cells stay, in the namespace's code
+    del header  # no frame of ours keeps the job; the cells' code stays, as in any notebook
     _run_cells(channel, cells, namespace, limits)
     try:
         sys.stdout.flush()

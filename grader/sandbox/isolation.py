@@ -172,6 +172,7 @@ def _enter_pid_namespace() -> None:
     if init:
         _relay(init)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.setsid()  # a group of its own: signalling its group (kill(0, …)) cannot reach the relay
 
 
 def _quiet() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.conftest import make_notebook
+from tests.memory_search import SEARCH, pattern
 
 from .world import World
 
@@ -767,6 +768,123 @@ def _(w: World) -> list[str]:
         "if len([n for n in names if n not in ('.pyenv',)]) > 0:",
         "    leak('real_home')",
         "seen.append('tilde=' + os.path.expanduser('~'))",
+    )
+
+
+# ---------------------------------------------------------------- the grader's environment and memory
+
+@attack("write_environment", "runtime", reports=True)
+def _(w: World) -> list[str]:
+    # The grader's own interpreter and packages: a .pth line in site-packages runs, unsandboxed, at
+    # every later start of that Python; a renamed numpy file breaks every later grade.
+    tag = w.tag("write_environment")
+    return reporting(
+        "import ctypes, numpy",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "places = [sys.prefix, os.path.join(sys.prefix, 'bin'), sys.base_prefix,",
+        "          os.path.dirname(numpy.__file__), os.path.dirname(os.__file__)]",
+        "places += [p for p in sys.path if p.endswith('-packages')]",
+        "for i, place in enumerate(places):",
+        f"    for name in ({tag + '.pth'!r}, {tag!r}):",
+        "        path = os.path.join(place, name)",
+        "        attempt(f'py{i}', lambda: open(path, 'w').write('import os; os.system(\"touch /tmp/owned\")'))",
+        "        fd = libc.open(path.encode(), 0o1101, 0o644)",
+        "        seen.append(f'c{i}=' + str(fd))",
+        "        if os.path.exists(path):",
+        "            leak('wrote_' + str(i))",
+        "version = os.path.join(os.path.dirname(numpy.__file__), 'version.py')",
+        "if libc.rename(version.encode(), (version + '.moved').encode()) == 0:",
+        "    leak('renamed_numpy')",
+        "    libc.rename((version + '.moved').encode(), version.encode())",
+        "if libc.mkdir(b'/owned-root', 0o755) == 0:",
+        "    leak('root_folder')",
+    )
+
+
+@attack("beside_the_environment", "runtime", reports=True)
+def _(w: World) -> list[str]:
+    # The interpreter lives somewhere (a venv in the grader's home, say): its parents must show
+    # the way to it and nothing else.
+    secret = w.secrets["home"]
+    return reporting(
+        "kept = [sys.prefix, sys.base_prefix] + [p for p in sys.path if p and os.path.isdir(p)]",
+        "parts = {os.path.normpath(k) for k in kept}",
+        "allowed = set()  # the kept folders and the folders on the way to them",
+        "for k in parts:",
+        "    while k not in ('/', ''):",
+        "        allowed.add(k)",
+        "        k = os.path.dirname(k)",
+        "for k in sorted(parts):",
+        "    parent = os.path.dirname(k)",
+        "    names = attempt('ls' + parent, lambda: os.listdir(parent)) or []",
+        "    if parent.startswith(('/usr', '/lib', '/etc')) or parent == '/' or any(",
+        "            parent == k or parent.startswith(k + '/') for k in parts):",
+        "        continue  # the system's folders, and what a kept folder holds, are there to be seen",
+        "    extra = [n for n in names if os.path.join(parent, n) not in allowed]",
+        "    if extra:",
+        "        leak('beside:' + parent + ':' + ','.join(sorted(extra)[:3]))",
+        "for folder, dirs, files in os.walk(os.path.dirname(os.path.normpath(sys.prefix))):",
+        "    for name in files:",
+        "        try:",
+        f"            if {secret!r} in open(os.path.join(folder, name), errors='replace').read(100000):",
+        "                leak('home_file:' + name)",
+        "        except OSError:",
+        "            pass",
+        "    if folder.count('/') > 6:",
+        "        break",
+    )
+
+
+@attack("previous_student", "runtime", reports=True, stem="zz_previous_student")
+def _(w: World) -> list[str]:
+    # Graded after the honest students on its worker (it sorts last): their code, outputs and probe
+    # results must be nowhere in its memory. The issue's own spelling first: walk up to the worker.
+    return reporting(
+        SEARCH,
+        "f = sys._getframe()",
+        "while f is not None:",
+        "    for value in list(f.f_locals.values()):",
+        "        header = getattr(value, 'header', None)",
+        "        if isinstance(header, dict) and header.get('cells'):",
+        "            leak('frame:' + f.f_code.co_name)",
+        "    f = f.f_back",
+        f"hits = look({pattern(w.secrets['subs'])!r})",
+        "seen.append('hits=' + str(len(hits)))",
+        "if hits:",
+        "    leak('previous:' + ','.join(hits[:3]))",
+    )
+
+
+@attack("environment_secret", "runtime", reports=True)
+def _(w: World) -> list[str]:
+    # An API token in the grading process's environment, the folders on its command line: nothing
+    # of either in the child, whatever it reads (os.environ, /proc, the pages of its stack).
+    return reporting(
+        SEARCH,
+        "seen.append('env=' + ','.join(sorted(os.environ)))",
+        f"for label, secret in (('token', {pattern(w.secrets['env'])!r}), ('out', {pattern(str(w.out))!r}),",
+        f"                      ('subs', {pattern(str(w.subs))!r})):",
+        "    hits = look(secret)",
+        "    if hits:",
+        "        leak(label + ':' + ','.join(hits[:3]))",
+    )
+
+
+@attack("kernel_keyring", "runtime", reports=True)
+def _(w: World) -> list[str]:
+    # Keys outlive a process: one left under the worker's uid would reach the next notebook.
+    return reporting(
+        "import ctypes",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "nr = {'add_key': 248, 'keyctl': 250} if os.uname().machine == 'x86_64' else {'add_key': 217, 'keyctl': 219}",
+        "for ring in (-3, -4, -5):  # thread, process, session… and the user's",
+        "    key = libc.syscall(nr['add_key'], b'user', b'for-the-next-student', b'payload', 7, ring)",
+        "    seen.append(f'add{ring}=' + str(key))",
+        "    if key >= 0:",
+        "        leak('add_key' + str(ring))",
+        "found = libc.syscall(nr['keyctl'], 10, -4, b'user', b'for-the-next-student', 0)  # KEYCTL_SEARCH",
+        "if found >= 0:",
+        "    leak('found_a_key')",
     )
 
 

@@ -69,6 +69,13 @@ def _write_batch(world: World, batch: str) -> None:
         twin.write_text(json.dumps(make_notebook(solution_cells())))
 
 
+def _numpy_intact(world: World) -> bool:
+    """numpy's own files are where they were (renaming one broke every later start)."""
+    import numpy
+
+    return (Path(numpy.__file__).parent / "version.py").is_file()
+
+
 def _evidence(world: World, run: Run, before: dict[str, Snapshot]) -> dict[str, Any]:
     after = {"repo": repo_snapshot(), "inputs": Snapshot([world.subs, world.home, world.host_tmp]),
              "out_sentinel": Snapshot([world.out / "keep.txt"])}
@@ -87,7 +94,7 @@ def _evidence(world: World, run: Run, before: dict[str, Snapshot]) -> dict[str, 
         "gradebook": [list(r) for r in gradebook_rows(world.out)] if (world.out / "gradebook.sqlite").is_file() else [],
         "log": (world.out / "grader.log").read_text(errors="replace") if (world.out / "grader.log").is_file() else "",
         "reports": report_texts, "index": index.read_text(errors="replace") if index.is_file() else "",
-        "token": world.token, "secrets": world.secrets,
+        "token": world.token, "secrets": world.secrets, "numpy_intact": _numpy_intact(world), "who": world.who,
         "unix_socket": world.unix_socket,
     }
 
@@ -113,9 +120,9 @@ def _sentinel_row(world: World) -> list[Any]:
     return list(row) if row else []
 
 
-def grade_batch_once(batch: str) -> Callable[[Path], dict[str, Any]]:
+def grade_batch_once(batch: str, who: str = "root") -> Callable[[Path], dict[str, Any]]:
     def compute(shared: Path) -> dict[str, Any]:
-        world = make_world(shared, f"world-{batch}")
+        world = make_world(shared, f"world-{who}-{batch}", who)
         try:
             write_honest(world)
             if batch != "alone":
@@ -135,9 +142,11 @@ def grade_batch_once(batch: str) -> Callable[[Path], dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def batch_evidence(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[[str], dict[str, Any]]:
-    def get(batch: str) -> dict[str, Any]:
-        return _once(tmp_path_factory, worker_id, batch, grade_batch_once(batch))
+def batch_evidence(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[..., dict[str, Any]]:
+    """A batch's evidence, graded once per session: `who` is "root" (full isolation where the
+    tests run as root) or "user" (an ordinary user grading from their own environment)."""
+    def get(batch: str, who: str = "root") -> dict[str, Any]:
+        return _once(tmp_path_factory, worker_id, f"{who}-{batch}", grade_batch_once(batch, who))
 
     return get
 
@@ -150,7 +159,7 @@ def worker_id(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def honest_alone(batch_evidence: Callable[[str], dict[str, Any]]) -> dict[str, float]:
+def honest_alone(batch_evidence: Callable[..., dict[str, Any]]) -> dict[str, float]:
     """Each honest student's score when graded with nobody hostile in the batch."""
     evidence = batch_evidence("alone")
     assert evidence["returncode"] == 0, evidence["stderr"][-3000:]

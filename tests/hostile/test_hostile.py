@@ -23,10 +23,14 @@ from grader.report import report_name
 from grader.sandbox import isolation
 
 from .attacks import CATALOGUE, Attack
-from .world import FULL_MARKS, got_of, messages
+from .world import FULL_MARKS, got_of, messages, user_level
 
 LEVEL = isolation.detect()
 HONEST = ("honest_ana", "honest_bea", "honest_zoe")
+# Run as root, every batch is graded twice: by root (full isolation) and by an ordinary user from
+# the environment in their home (user namespaces), as most instructors grade.
+WHO = ("root", "user") if os.geteuid() == 0 else ("root",)
+USER_LEVEL = user_level() if "user" in WHO else LEVEL
 
 
 def _students(evidence: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -34,19 +38,29 @@ def _students(evidence: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["student"]: s for s in evidence["results"]["submissions"]}
 
 
+def _skip(who: str, attack: Attack | None = None) -> str | None:
+    level = LEVEL if who == "root" else USER_LEVEL
+    if who == "user" and level not in ("full", "userns"):
+        return "ordinary users get no user namespaces on this machine (grade refuses basic isolation)"
+    if attack is not None and attack.full_only and level != "full":
+        return "needs full isolation"
+    return None
+
+
 def _cases() -> list[Any]:
     marks = []
-    for attack in CATALOGUE:
-        skip = attack.full_only and LEVEL != "full"
-        marks.append(pytest.param(attack, id=f"{attack.batch}-{attack.name}",
-                                  marks=pytest.mark.skip(reason="needs full isolation") if skip else ()))
+    for who in WHO:
+        for attack in CATALOGUE:
+            reason = _skip(who, attack)
+            marks.append(pytest.param(who, attack, id=f"{who}-{attack.batch}-{attack.name}",
+                                      marks=pytest.mark.skip(reason=reason) if reason else ()))
     return marks
 
 
-@pytest.mark.parametrize("attack", _cases())
-def test_hostile_notebook_is_contained(attack: Attack, batch_evidence: Callable[[str], dict[str, Any]],
+@pytest.mark.parametrize("who, attack", _cases())
+def test_hostile_notebook_is_contained(who: str, attack: Attack, batch_evidence: Callable[..., dict[str, Any]],
                                        honest_alone: dict[str, float]) -> None:
-    evidence = batch_evidence(attack.batch)
+    evidence = batch_evidence(attack.batch, who)
     students = _students(evidence)
 
     # (a) the batch completed
@@ -90,6 +104,7 @@ def test_hostile_notebook_is_contained(attack: Attack, batch_evidence: Callable[
     assert evidence["trespass"] == []
 
     # (e) the grading process and its files are intact
+    assert evidence["numpy_intact"]
     assert evidence["survivors"] == []
     assert evidence["connections"] == []
     assert "internal" not in evidence["log"].lower(), evidence["log"][-3000:]
@@ -102,9 +117,12 @@ def test_hostile_notebook_is_contained(attack: Attack, batch_evidence: Callable[
     assert "graded " in evidence["stderr"]
 
 
+@pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("batch", ["slow", "runtime", "files"])
-def test_reports_escape_what_students_wrote(batch: str, batch_evidence: Callable[[str], dict[str, Any]]) -> None:
-    evidence = batch_evidence(batch)
+def test_reports_escape_what_students_wrote(batch: str, who: str, batch_evidence: Callable[..., dict[str, Any]]) -> None:
+    if _skip(who):
+        pytest.skip(_skip(who))
+    evidence = batch_evidence(batch, who)
     pages = list(evidence["reports"].values()) + [evidence["index"]]
     assert pages and all("<script>alert" not in page and "<img src=x" not in page for page in pages)
     assert all(len(page) < 2_000_000 for page in pages)  # floods stay out of the reports
@@ -113,6 +131,13 @@ def test_reports_escape_what_students_wrote(batch: str, batch_evidence: Callable
 def test_the_honest_students_alone(honest_alone: dict[str, float]) -> None:
     assert honest_alone["honest_ana"] == honest_alone["honest_zoe"] == FULL_MARKS
     assert 0 < honest_alone["honest_bea"] < FULL_MARKS
+
+
+def test_the_user_runs_get_the_isolation_they_claim() -> None:
+    """Graded by an ordinary user, the grader runs as them, at the level they are allowed."""
+    if "user" not in WHO:
+        pytest.skip("not run as root: the tests' own user is the ordinary user")
+    assert USER_LEVEL in ("userns", "basic")  # never "full": no uid of its own without root
 
 
 def test_the_catalogue_covers_the_issue() -> None:

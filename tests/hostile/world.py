@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import socket
 import sqlite3
@@ -27,6 +28,10 @@ from typing import Any
 from tests.conftest import ROOT, make_notebook
 
 REAPER = Path(__file__).with_name("reaper.py")
+AS_USER = Path(__file__).with_name("as_user.py")
+# The ordinary user a root test run grades as (created when missing); without root, the user
+# running the tests is the ordinary user.
+OS_USER = "grader-hostile"
 SOLUTION = ROOT / "exercises" / "activations" / "solution.ipynb"
 FULL_MARKS = 30.0
 # What the grader may write in its output folder; anything else there is a trespass.
@@ -104,6 +109,16 @@ class World:
     host_tmp: Path  # a folder in the host's /tmp, outside pytest's
     listener: Listener
     secrets: dict[str, str] = field(default_factory=dict)
+    who: str = "root"  # "root", or "user": graded by an ordinary user whose own venv is in their home
+    venv: Path = Path(sys.prefix)  # the environment the grader runs from (the user's own under "user")
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python" if self.who == "user" else Path(sys.executable)
+
+    @property
+    def site_packages(self) -> list[Path]:
+        return sorted(self.venv.glob("lib/python3*/site-packages"))
 
     @property
     def repo(self) -> Path:
@@ -133,30 +148,76 @@ class World:
     def trespass_places(self) -> list[Path]:
         return [self.subs, self.out, self.home, self.host_tmp, Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"),
                 self.real_home, self.repo, self.repo / "exercises", self.repo / "exercises" / "activations",
-                self.repo / "reference", self.repo / "grader", self.repo / "templates", Path("/run")]
+                self.repo / "reference", self.repo / "grader", self.repo / "templates", Path("/run"),
+                self.venv, self.venv / "bin", *self.site_packages]
 
 
-def make_world(base: Path, name: str) -> World:
+def os_user() -> pwd.struct_passwd:
+    """The ordinary user of the "user" worlds: created (as root) when missing, else ourselves."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.getuid())
+    try:
+        return pwd.getpwnam(OS_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", OS_USER], check=True,
+                       capture_output=True)
+        return pwd.getpwnam(OS_USER)
+
+
+def user_level() -> str:
+    """The isolation level the ordinary user gets on this machine ("basic" when they get none)."""
+    user = os_user()
+    ways = [sys.base_prefix, sys.prefix, str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))]
+    command = [sys.executable, "-c", "from grader.sandbox.isolation import detect; print(detect())"]
+    if os.geteuid() == 0:
+        command = [sys.executable, str(AS_USER), user.pw_name, "/tmp",
+                   *(arg for way in ways for arg in ("--see", way)), "--", *command]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd="/tmp")
+    return run.stdout.strip() or "basic"
+
+
+def _user_venv(home: Path) -> Path:
+    """The user's own environment in their home, as an instructor installs the grader: writable
+    by them, and seeing the packages of this test run's environment."""
+    venv = home / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    ours = [p for p in sys.path if p.endswith("site-packages")]
+    for site in venv.glob("lib/python3*/site-packages"):
+        (site / "zz_test_run_packages.pth").write_text(
+            "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in ours) + "\n")
+    return venv
+
+
+def make_world(base: Path, name: str, who: str = "root") -> World:
     token = f"hx{uuid.uuid4().hex[:10]}"
-    root = base / name
+    user = os_user() if who == "user" else None
+    root = Path(user.pw_dir) / f"{name}-{token}" if user is not None and os.geteuid() == 0 else base / name
     subs, out, home = root / "subs", root / "out", root / "home"
+    if user is not None:
+        # The user's home holds their environment, whose path the notebook sees: not the token.
+        home = Path(user.pw_dir) / f"home-{uuid.uuid4().hex[:8]}" if os.geteuid() == 0 else home
     for folder in (subs, out, home):
         folder.mkdir(parents=True)
     host_tmp = Path("/tmp") / f"{token}-host"
     host_tmp.mkdir()
     unix_path = Path("/run") / f"{token}.sock" if os.access("/run", os.W_OK) else None
-    world = World(root, token, subs, out, home, host_tmp, Listener(unix_path))
-    world.secrets = {place: f"SECRET-{token}-{place}" for place in ("home", "tmp", "out", "subs")}
+    world = World(root, token, subs, out, home, host_tmp, Listener(unix_path), who=who)
+    world.secrets = {place: f"SECRET-{token}-{place}" for place in ("home", "tmp", "out", "subs", "env")}
     (home / "notes.txt").write_text(world.secrets["home"])
     (home / ".bashrc").write_text("# the grader's own shell settings\n")
     (host_tmp / "keep.txt").write_text(world.secrets["tmp"])
     (out / "keep.txt").write_text(world.secrets["out"])
+    if user is not None:
+        world.venv = _user_venv(home)
     return world
 
 
 def close_world(world: World) -> None:
     world.listener.close()
     shutil.rmtree(world.host_tmp, ignore_errors=True)
+    if world.who == "user" and os.geteuid() == 0:
+        shutil.rmtree(world.root, ignore_errors=True)
+        shutil.rmtree(world.home, ignore_errors=True)
 
 
 def solution_cells() -> list[str]:
@@ -169,10 +230,11 @@ def write_honest(world: World) -> dict[str, Path]:
     """The honest students of every batch: full marks, a partial score, and one more full mark."""
     secret = f"# {world.secrets['subs']}\n"
     cells = solution_cells()
+    # Each carries the secret in its code: a notebook graded after them must not find it.
     files = {
         "honest_ana": cells[:1] + [secret + cells[1]] + cells[2:],
-        "honest_bea": cells + ["def relu(x):\n    return np.abs(x)\n"],
-        "honest_zoe": cells,
+        "honest_bea": cells[:1] + [secret + cells[1]] + cells[2:] + ["def relu(x):\n    return np.abs(x)\n"],
+        "honest_zoe": [secret + cells[0]] + cells[1:],
     }
     paths = {}
     for student, student_cells in files.items():
@@ -257,10 +319,19 @@ class Run:
 
 def grade(world: World, *extra: str, jobs: int = 2, timeout: float = 400) -> Run:
     report = world.root / f"reaper-{time.monotonic_ns()}.json"
-    # The grading process's own caches go outside the home whose sentinels are compared.
+    # The grading process's own caches go outside the home whose sentinels are compared; a secret
+    # in its environment (an API token, say) must never reach a notebook.
     env = dict(os.environ, HOME=str(world.home), PYTHONDONTWRITEBYTECODE="1",
-               MPLCONFIGDIR=str(world.root / "mplconfig"))
-    command = [sys.executable, str(REAPER), str(report), "--", *grader_command(), "grade", str(world.subs),
+               MPLCONFIGDIR=str(world.root / "mplconfig"), MY_API_TOKEN=world.secrets["env"])
+    grader = grader_command() if world.who == "root" else [str(world.python), "-m", "grader.cli"]
+    if world.who == "user" and os.geteuid() == 0:
+        user = os_user()
+        ways = [sys.base_prefix, sys.prefix, str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))]
+        grader = [sys.executable, str(AS_USER), user.pw_name, str(world.home),
+                  *(arg for way in ways for arg in ("--see", way)), "--", *grader]
+        for folder in (world.root, world.home, world.host_tmp):  # what the test wrote as root becomes theirs
+            subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(folder)], check=True)
+    command = [sys.executable, str(REAPER), str(report), "--", *grader, "grade", str(world.subs),
                "--out", str(world.out), "--jobs", str(jobs), *extra]
     started = time.monotonic()
     proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=world.root,

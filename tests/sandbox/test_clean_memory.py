@@ -11,7 +11,6 @@ the hole did, with ctypes), and in /proc.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -21,64 +20,14 @@ import numpy as np
 import pytest
 
 from grader.sandbox import Job, Limits, Probe, Sandbox
+from tests.memory_search import SEARCH, pattern
 
 LIMITS = Limits(cell_seconds=20.0, probe_seconds=20.0, notebook_seconds=60.0)
-
-# Defines `look(pattern)`: every place the pattern (a regular expression whose own text never
-# matches it) is found. The pattern is built so that this cell's source cannot match itself.
-SEARCH = textwrap.dedent(r'''
-    import ctypes, gc, re, sys
-
-    def look(pattern):
-        needle = re.compile(pattern.encode())
-        found = []
-        frame = sys._getframe()
-        while frame is not None:
-            for value in list(frame.f_locals.values()):
-                if needle.search(repr(value)[:2_000_000].encode("utf-8", "replace")):
-                    found.append("frame " + frame.f_code.co_name)
-            frame = frame.f_back
-        for obj in gc.get_objects():
-            if isinstance(obj, (str, bytes)) and needle.search(obj if isinstance(obj, bytes) else obj.encode("utf-8", "replace")):
-                found.append("gc " + type(obj).__name__)
-        try:
-            maps = open("/proc/self/maps").read().splitlines()
-        except OSError:
-            maps = []
-        for line in maps:
-            fields = line.split()
-            if len(fields) < 2 or not fields[1].startswith("r") or line.endswith(("[vvar]", "[vsyscall]", "[vvar_vclock]")):
-                continue
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            for at in range(start, end, 1 << 22):
-                size = min(1 << 22, end - at)
-                try:
-                    chunk = ctypes.string_at(at, size)
-                except Exception:
-                    break
-                if needle.search(chunk):
-                    found.append("memory " + (fields[5] if len(fields) > 5 else "anonymous"))
-        for name in ("environ", "cmdline"):
-            for pid in ["self", "1"] + [p for p in os.listdir("/proc") if p.isdigit()]:
-                try:
-                    data = open(f"/proc/{pid}/{name}", "rb").read()
-                except OSError:
-                    continue
-                if needle.search(data):
-                    found.append(f"/proc/{pid}/{name}")
-        return sorted(set(found))
-''')
-
-
-def _pattern(secret: str) -> str:
-    """A regular expression matching `secret` whose own text does not contain it."""
-    return "".join(f"[{c}]" if c.isalnum() else re.escape(c) for c in secret)
-
 
 def test_the_pattern_finds_a_planted_secret_and_not_itself(sandbox):
     secret = f"PLANTED-{uuid.uuid4().hex}"
     cells = ((0, "import os\n" + SEARCH), (1, f"kept = {'-'.join(['x', secret])!r}[2:]"),
-             (2, f"hits = look({_pattern(secret)!r})\nempty = look({_pattern('NEVER-' + uuid.uuid4().hex)!r})"))
+             (2, f"hits = look({pattern(secret)!r})\nempty = look({pattern('NEVER-' + uuid.uuid4().hex)!r})"))
     ex = sandbox.execute(Job(cells=cells, probes=(Probe("h", "variable", "hits"), Probe("e", "variable", "empty")),
                              limits=LIMITS))
     assert ex.cells[2].status == "ok", ex.cells[2]
@@ -90,7 +39,7 @@ def test_nothing_of_the_previous_student_is_in_the_next_child():
     secret = f"EARLIER-{uuid.uuid4().hex}"
     earlier = ((0, f"# {secret}\ndef step(x):\n    return x + 1\nlabel = {secret!r}\nprint(label)"),)
     probe = Probe("p", "call", "step", (np.arange(3.0),))
-    later = ((0, "import os\n" + SEARCH), (1, f"hits = look({_pattern(secret)!r})"))
+    later = ((0, "import os\n" + SEARCH), (1, f"hits = look({pattern(secret)!r})"))
     with Sandbox(workers=1, preload=("numpy",)) as pool:  # one worker: the later job follows on it
         first = pool.execute(Job(cells=earlier, probes=(probe,), limits=LIMITS))
         assert first.probes["p"].status == "ok" and secret in first.stdout.text
@@ -101,7 +50,7 @@ def test_nothing_of_the_previous_student_is_in_the_next_child():
 
 def test_a_probe_sees_its_own_inputs_and_none_of_the_tests_still_to_come(sandbox):
     now, later = f"NOW-{uuid.uuid4().hex}", f"LATER-{uuid.uuid4().hex}"
-    cells = ((0, "import os\n" + SEARCH + f"\ndef f(x):\n    return [look({_pattern(now)!r}), look({_pattern(later)!r})]\n"),)
+    cells = ((0, "import os\n" + SEARCH + f"\ndef f(x):\n    return [look({pattern(now)!r}), look({pattern(later)!r})]\n"),)
     probes = (Probe("first", "call", "f", (now,)), Probe("second", "call", "f", (later,)))
     ex = sandbox.execute(Job(cells=cells, probes=probes, limits=LIMITS))
     seen_now, seen_later = ex.probes["first"].value
@@ -117,7 +66,7 @@ def test_no_byte_of_the_grading_process_environment_or_command_line_reaches_a_ch
     script.write_text(textwrap.dedent(f'''
         import sys
         from grader.sandbox import Job, Limits, Probe, Sandbox
-        cells = ((0, "import os\\n" + {SEARCH!r}), (1, "hits = look({_pattern(secret)!r}) + look({_pattern(argument)!r})"))
+        cells = ((0, "import os\\n" + {SEARCH!r}), (1, "hits = look({pattern(secret)!r}) + look({pattern(argument)!r})"))
         with Sandbox(workers=1, preload=("numpy",)) as pool:
             ex = pool.execute(Job(cells=cells, probes=(Probe("h", "variable", "hits"),),
                                   limits=Limits(cell_seconds=20.0, notebook_seconds=60.0)))
