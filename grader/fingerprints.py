@@ -124,7 +124,7 @@ def code_print(code: str, boilerplate: np.ndarray | None = None) -> CodePrint | 
     normalised = normalise(code)
     if len(normalised) < CODE_K:
         return None
-    every = rolling_hashes(np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32), CODE_K)
+    every = rolling_hashes(np.frombuffer(normalised.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), CODE_K)
     positions = winnow(every, CODE_WINDOW)
     hashes = every[positions]
     if boilerplate is not None and len(boilerplate):

@@ -43,6 +43,7 @@ from .fingerprints import (
     sketch,
     template_hashes,
 )
+from .untrusted import clean
 
 CODE_THRESHOLD = 0.8
 CODE_MIN_OVERLAP = 120  # normalised characters in common, so that two tiny notebooks are not flagged
@@ -119,9 +120,9 @@ class Work:
 
 
 def bounded(work: Work) -> Work:
-    """`work` within the caps on code and prose, saying what was cut."""
+    """`work` within the caps on code and prose, as valid text, saying what was cut."""
     cut = list(work.cut)
-    code = work.code
+    code = clean(work.code)
     if len(code) > MAX_CODE_CHARS:
         code = code[:MAX_CODE_CHARS]
         cut.append("code")
@@ -130,9 +131,9 @@ def bounded(work: Work) -> Work:
         if room <= 0 or len(text) > room:
             cut.append("text")
         if room > 0:
-            texts.append((key, text[:room]))
+            texts.append((key, clean(text[:room])))
         room -= len(text)
-    if code is work.code and len(texts) == len(work.texts) and len(cut) == len(work.cut):
+    if code == work.code and tuple(texts) == work.texts and len(cut) == len(work.cut):
         return work
     return Work(work.student, code, tuple(texts), tuple(dict.fromkeys(cut)))
 
@@ -271,9 +272,13 @@ class Comparer:
             limit = MAX_CODE_CHARS if what == "code" else MAX_TEXT_CHARS
             self._note(f"{work.student}: only the first {limit} characters of {what} were compared")
         texts = tuple((k, t) for k, t in work.texts if " ".join(words(t)) not in self.template_texts)
-        self._add_code(work)
-        self._add_text(work.student, texts)
-        found = repetition(replace(work, texts=texts), self.budget)
+        try:
+            self._add_code(work)
+            self._add_text(work.student, texts)
+            found = repetition(replace(work, texts=texts), self.budget)
+        except Exception as exc:  # one submission the comparison cannot take is left out, not the class
+            self._note(f"{work.student}: not compared ({type(exc).__name__})")
+            return
         if found is not None:
             self.repeated.append(found)
 

@@ -242,3 +242,14 @@ def test_results_json_and_the_class_page_report_groups(exam_class):
     # flags never change a grade
     scores = {s["student"]: s["score"] for s in data["submissions"]}
     assert scores["cris"] == scores["ana"]
+
+
+def test_code_and_prose_that_are_not_valid_text_are_compared_and_quoted_as_valid_text():
+    code = "x\ud800 = y + 1\n" * 30
+    prose = "\ud800 el gradiente \x00 " * 40
+    found = find_similar([Work("ana", code, (("t1", prose),)), Work("bea", code, (("t1", prose),))])
+    assert sorted(g.kind for g in found.groups) == ["code", "text"]
+    for group in found.groups:
+        text = json.dumps(group.to_json(), ensure_ascii=False)
+        text.encode("utf-8")  # nothing left that cannot be written
+        assert "\x00" not in "".join(group.passage)
