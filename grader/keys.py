@@ -19,7 +19,7 @@ import hmac
 import io
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +129,6 @@ def read_keys(path: Path) -> Keys:
     """`keys.csv` as `grader release` writes it: student, question, letter, option (any order of
     columns, other columns ignored). Refused with the file and the row named when it cannot be
     read or contradicts itself."""
-    from .spreadsheet import undefuse
-
     try:
         if path.stat().st_size > MAX_KEYS_BYTES:
             raise InputError(f"is over {MAX_KEYS_BYTES // 2**20} MiB: not a keys file", path)
@@ -143,7 +141,19 @@ def read_keys(path: Path) -> Keys:
         raise InputError("is not UTF-8 text", path) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", path) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = _rows(csv.reader(io.StringIO(text, newline="")), path)
+    except csv.Error as exc:
+        raise InputError(f"is not a readable CSV file ({exc})", path) from None
+    if not rows:
+        raise InputError("holds no orders", path)
+    return Keys(path, rows, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+
+
+def _rows(reader: Iterator[list[str]], path: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """student → question → letter → option, from the rows of a keys file."""
+    from .spreadsheet import undefuse
+
     header = [h.strip().lower() for h in next(reader, [])]
     columns = ("student", "question", "letter", "option")
     if not all(c in header for c in columns):
@@ -161,11 +171,10 @@ def read_keys(path: Path) -> Keys:
             raise InputError(f"row {number} is not a student, a question, one letter and an option", path)
         held = rows.setdefault(student, {}).setdefault(question, {})
         if held.get(letter, option) != option:
-            raise InputError(f"row {number} gives {student}'s letter {letter} of {question} a second option", path)
+            raise InputError(f"row {number} gives {student[:60]!r} a second option for letter {letter} of "
+                             f"{question[:60]!r}", path)
         held[letter] = option
-    if not rows:
-        raise InputError("holds no orders", path)
-    return Keys(path, rows, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    return rows
 
 
 def orders_for(keys: Keys | None, student: str, exercise: Exercise, released_per_student: bool) -> Orders:

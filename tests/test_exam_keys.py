@@ -185,6 +185,7 @@ def test_releasing_again_into_the_same_folder_keeps_every_order(release, tmp_pat
     ("student,question,letter,option\nana,q01,a,xor\nana,q01,a,or\n", "row 3"),
     ("student,question,letter,option\nana,q01,ab,xor\n", "row 2"),
     ("student,question,letter,option\nana,q01\n", "row 2"),
+    ("student,question,letter,option\nana,q01,a," + "x" * 200_000 + "\n", "not a readable CSV"),
 ])
 def test_bad_keys_files_are_refused_naming_the_file_and_row(tmp_path, content, words):
     keys = tmp_path / "bad.csv"
