@@ -233,16 +233,21 @@ def shared_run(words_a: list[str], words_b: list[str], n: int) -> tuple[int, int
 
 
 class Index:
-    """Hash → the items holding it, each list capped at `per_key`; a full list marks an idiom."""
+    """Hash → the items holding it, each list capped at `per_key`; a full list marks an idiom.
+    Most hashes are held by one item, which is kept as a bare int (a list costs four times more)."""
 
     def __init__(self, per_key: int) -> None:
         self.per_key = per_key
-        self.postings: dict[int, list[int]] = {}
+        self.postings: dict[int, int | list[int]] = {}
 
     def add(self, keys: list[int], item: int) -> None:
         for key in keys:
-            held = self.postings.setdefault(key, [])
-            if len(held) < self.per_key:
+            held = self.postings.get(key)
+            if held is None:
+                self.postings[key] = item
+            elif isinstance(held, int):
+                self.postings[key] = [held, item]
+            elif len(held) < self.per_key:
                 held.append(item)
 
     def candidates(self, keys: list[int], limit: int, min_shared: int) -> list[int]:
@@ -250,7 +255,11 @@ class Index:
         counts: Counter[int] = Counter()
         for key in keys:
             held = self.postings.get(key)
-            if held and len(held) < self.per_key:
+            if held is None:
+                continue
+            if isinstance(held, int):
+                counts[held] += 1
+            elif len(held) < self.per_key:
                 counts.update(held)
         return [item for item, count in counts.most_common(limit) if count >= min_shared]
 

@@ -58,13 +58,14 @@ REPEAT_MIN_WORDS = 15
 MAX_CODE_CHARS = 60_000  # code compared per submission (the rest is left out, and said so)
 MAX_TEXT_CHARS = 60_000  # written answers compared per submission
 MAX_PARAGRAPHS = 600  # paragraphs of one submission checked for repetition
-SKETCH = 256  # fingerprints of a submission looked up and indexed
+SKETCH = 128  # fingerprints of a submission looked up and indexed
 PARAGRAPH_SKETCH = 24
 PER_KEY = 32  # submissions kept per fingerprint; a fingerprint held by more is an idiom
 PARAGRAPH_PER_KEY = 8
 CANDIDATES = 6  # earlier submissions a new one is compared with, at most
 NEAR_COPY = 0.9  # a submission this close to its group adds nothing to the index
 INDEXED_PER_GROUP = 4  # looser members of a group that are indexed too, so that chains are found
+MAX_INDEXED = 4_000  # submissions indexed per kind: beyond, the rest are compared with these only
 PASSAGE_WORDS = 5_000  # words searched for a shared passage of prose
 MAX_NOTES = 20
 BUDGET_SECONDS = 30.0  # processor time for the whole step
@@ -210,6 +211,7 @@ class _Kind:
     groups: Groups = field(default_factory=Groups)
     kept: list[tuple[str, Any]] = field(default_factory=list)  # indexed prints: (student, print)
     same: dict[bytes, int] = field(default_factory=dict)  # an exact print → its entry in `kept`
+    full: bool = False  # MAX_INDEXED reached
 
     def add(self, student: str, found: Any, keys: list[int], digest: bytes,
             measure: Any, passage: Any) -> None:
@@ -231,6 +233,9 @@ class _Kind:
         if exact is not None:
             return
         if closest >= NEAR_COPY or (closest > 0 and self.groups.indexed(student) >= INDEXED_PER_GROUP):
+            return
+        if len(self.kept) >= MAX_INDEXED:
+            self.full = True  # memory stays bounded however large the class
             return
         self.groups.count_indexed(student)
         self.same[digest] = len(self.kept)
@@ -311,6 +316,10 @@ class Comparer:
 
     def findings(self) -> Findings:
         notes = list(self.notes)
+        for kind, held in (("code", self.code), ("prose", self.text)):
+            if held.full:
+                notes.insert(0, f"over {MAX_INDEXED} distinct submissions of {kind}: the later ones were compared "
+                                f"with the first {MAX_INDEXED} only")
         partial = self.compared < self.submitted
         if partial:
             notes.insert(0, f"the time budget ran out: {self.submitted - self.compared} of {self.submitted} "

@@ -253,3 +253,20 @@ def test_code_and_prose_that_are_not_valid_text_are_compared_and_quoted_as_valid
         text = json.dumps(group.to_json(), ensure_ascii=False)
         text.encode("utf-8")  # nothing left that cannot be written
         assert "\x00" not in "".join(group.passage)
+
+
+def test_the_index_stops_growing_at_its_cap_and_says_so(monkeypatch):
+    import grader.similarity as similarity
+
+    monkeypatch.setattr(similarity, "MAX_INDEXED", 3)
+    rng = random.Random(2)
+    works = [Work(f"own{i}", program(rng, i), ()) for i in range(6)] + [Work("late", ORIGINAL, ()),
+                                                                        Work("copy", ORIGINAL, ())]
+    comparer = similarity.Comparer()
+    for work in works:
+        comparer.add(work)
+    assert len(comparer.code.kept) == 3  # memory bounded whatever the class size
+    found = comparer.findings()
+    assert any("compared with the first 3 only" in n for n in found.notes)
+    early = find_similar([Work("ana", ORIGINAL, ()), Work("bea", RENAMED, ())] + works[:6])
+    assert [g.students for g in early.groups] == [("ana", "bea")]  # copies among the indexed are still found
