@@ -23,7 +23,7 @@ from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
 from .results import CellIssue, SubmissionResult
 from .requirements import support_folder
 from .sandbox import Execution, Job, Sandbox
-from .sandbox.codec import Opaque
+from .sandbox.codec import Opaque, TooBig
 from .symbolic.formula import MAX_ANSWER_CHARS, MAX_CELL_CHARS, first_formula
 from .symbolic.service import SymbolicPool
 from .sandbox.magics import neutralise
@@ -94,6 +94,8 @@ def _answer_text(value: Any, name: str) -> tuple[str | None, Text | None]:
         return value, None
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         return repr(value.item() if isinstance(value, np.generic) else value), None
+    if isinstance(value, TooBig):  # a string past the sandbox's caps: far too long to be an answer
+        return None, t("derivation.too_large", name=name, limit=MAX_ANSWER_CHARS)
     kind = type(value).__name__ if not isinstance(value, Opaque) else value.type_name
     return None, t("derivation.wrong_type", name=name, type=kind)
 

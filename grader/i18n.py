@@ -113,6 +113,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Tu respuesta `{name}` es demasiado larga para leerla ({chars} caracteres; máximo {limit}): "
               "escribe solo la fórmula.",
     },
+    "derivation.too_large": {
+        "en": "Your answer `{name}` is too long to be read (at most {limit} characters): write only the formula.",
+        "es": "Tu respuesta `{name}` es demasiado larga para leerla (máximo {limit} caracteres): escribe solo "
+              "la fórmula.",
+    },
     "derivation.unchecked": {
         "en": "Your answer could not be checked (the checker failed); your instructor will review it.",
         "es": "No se pudo comprobar tu respuesta (falló el comprobador); tu profesor la revisará.",

@@ -91,7 +91,8 @@ def test_a_batch_with_bombs_and_hidden_wrong_answers(tmp_path):
     bombs = {name: BAR_BOMB for name in ("d_sigmoid", "d_tanh", "d_relu", "grad_perceptron", "grad_bce_sigmoid",
                                          "grad_softmax_ce", "grad_mse_l2", "dfdy")}
     bombs["dfdx"] = "\\[" * 200_000
-    mallory = make_notebook([], exercise="derivations", markdown=bombs)
+    # A string far longer than any answer, in a variable (it comes before the tagged cell).
+    mallory = make_notebook(["grad_softmax_ce = '(' * 600_000"], exercise="derivations", markdown=bombs)
     for name, nb in (("ana", ana), ("eva", eva), ("mallory", mallory)):
         (subs / f"{name}.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
@@ -119,5 +120,5 @@ def test_a_batch_with_bombs_and_hidden_wrong_answers(tmp_path):
 
     for task, test in tests["mallory"].items():
         assert test["status"] == "error", (task, test)
-        reason = "too long" if task == "dfdx" else "nested too deeply"
+        reason = "too long" if task in ("dfdx", "grad_softmax_ce") else "nested too deeply"
         assert reason in test["message"], (task, test["message"])
