@@ -41,7 +41,7 @@ from .plan import ExpectedCache
 from .report import render_index, render_student, report_name
 from .results import SubmissionResult, batch_export
 from .requirements import declared_requires, environment_module, missing_modules, safe_preload, support_files
-from .sandbox import Sandbox
+from .sandbox import Sandbox, isolation
 from .sandbox.magics import neutralise
 from .symbolic.service import SymbolicPool
 
@@ -198,6 +198,11 @@ def grade_batch(path: Path, options: Options,
             [], [entries[i].notebook for i in todo], folders=pending,  # type: ignore[misc]
             avoid=[path if path.is_dir() else path.parent]))) if todo else None
         exercises = _load(entries, folders, options)
+        unheld = isolation.unheld(sandbox.facts) if sandbox is not None else None
+        if unheld is not None:
+            log.write(unheld)
+            if on_warning is not None:
+                on_warning(unheld)
         for exercise in exercises.values():
             missing = missing_modules(exercise.id, exercise.requires, exercise.path)
             if missing is not None:

@@ -434,6 +434,16 @@ def weaker_than_full(level: str) -> str | None:
             "`grader doctor` lists what is active")
 
 
+def unheld(facts: dict[str, Any]) -> str | None:
+    """One line for the start of a batch when a worker could not apply a protection its level has."""
+    if facts.get("level") == "full" and not facts.get("cgroup"):
+        return ("memory: no control group could be made here, so a notebook's processes are bounded one by one, "
+                "not together; `grader doctor` shows what grading gets")
+    if facts.get("level") in ("full", "userns") and not facts.get("seccomp"):
+        return "no system call filter (libseccomp is not installed): kernel keyrings stay reachable"
+    return None
+
+
 def refusal(level: str) -> str | None:
     """Why `grade` will not run untrusted notebooks at this level, and how to get a stronger one."""
     if level != "basic":
