@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -69,7 +70,8 @@ MAX_INDEXED = 4_000  # submissions indexed per kind: beyond, the rest are compar
 PASSAGE_WORDS = 5_000  # words searched for a shared passage of prose
 MAX_NOTES = 20
 BUDGET_SECONDS = 30.0  # processor time for the whole step
-WAIT_SECONDS = 15.0  # how long grading waits for it beyond its budget before stopping it
+WAIT_SECONDS = 15.0  # how long grading waits for it beyond its budget before asking it to stop
+STOP_SECONDS = 5.0  # how long a process asked to stop has to answer before it is killed
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,14 @@ def words(text: str) -> list[str]:
 
 
 class _Budget:
+    stop = False  # set by SIGTERM in the comparison process: grading will not wait any longer
+
     def __init__(self, seconds: float) -> None:
         self.end = time.process_time() + seconds
 
     @property
     def spent(self) -> bool:
-        return time.process_time() >= self.end
+        return _Budget.stop or time.process_time() >= self.end
 
 
 def _paragraphs(texts: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[str]]]:
@@ -322,8 +326,8 @@ class Comparer:
                                 f"with the first {MAX_INDEXED} only")
         partial = self.compared < self.submitted
         if partial:
-            notes.insert(0, f"the time budget ran out: {self.submitted - self.compared} of {self.submitted} "
-                            "submissions were not compared")
+            notes.insert(0, f"the comparison ran out of time (its budget, or grading's wait for it): "
+                            f"{self.submitted - self.compared} of {self.submitted} submissions were not compared")
         groups = self.code.report("code") + self.text.report("text") + self.repeated
         groups.sort(key=lambda g: (-g.similarity, -len(g.students), g.kind, g.students))
         return Findings(tuple(groups), partial, tuple(notes), self.compared, self.submitted)
@@ -421,15 +425,20 @@ class Background:
         self._output = (b"".join(output), b"".join(errors))
 
     def result(self, wait: float = WAIT_SECONDS) -> Findings:
-        """The findings; a process still running `budget + wait` seconds after this is called is
-        stopped, and the findings say that nothing was compared."""
+        """The findings. A process still running `budget + wait` seconds after this is called is
+        asked to stop and answers with what it compared (marked partial); one that does not answer
+        within STOP_SECONDS more is killed, and the findings say that nothing was compared."""
         if self.proc is None:
             return Findings()
         self._thread.join(self.budget + wait)
         if self._thread.is_alive():
+            # Asked to stop, the process answers with what it compared so far.
+            self.proc.terminate()
+            self._thread.join(STOP_SECONDS)
+        if self._thread.is_alive():
             self.proc.kill()
             self._thread.join(5)
-            self.error = f"stopped after {self.budget + wait:.0f} s without an answer"
+            self.error = f"stopped after {self.budget + wait + STOP_SECONDS:.0f} s without an answer"
             return self._failed("the comparison did not finish in time and was stopped")
         out, err = self._output
         try:
@@ -446,6 +455,7 @@ class Background:
 
 def main(argv: list[str]) -> int:
     budget = float(argv[0]) if argv else BUDGET_SECONDS
+    signal.signal(signal.SIGTERM, lambda *_: setattr(_Budget, "stop", True))
     start = time.process_time()
     found: list[Findings] = []
     comparer: Comparer | None = None

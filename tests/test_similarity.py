@@ -183,7 +183,7 @@ def test_a_spent_budget_gives_partial_findings_that_say_so():
     works = [Work(f"s{i}", ORIGINAL, ()) for i in range(5)]
     found = find_similar(works, budget=0.0)
     assert found.partial and found.compared < found.submitted == 5
-    assert "time budget" in found.notes[0]
+    assert "ran out of time" in found.notes[0] and "5 of 5" in found.notes[0]
     complete = find_similar(works)
     assert not complete.partial and [len(g.students) for g in complete.groups] == [5]
 
@@ -198,16 +198,34 @@ def test_grading_does_not_wait_for_a_comparison_that_never_ends(monkeypatch, tmp
     import sys
 
     hang = tmp_path / "hang"
-    hang.write_text("#!/bin/sh\nexec sleep 600\n")
+    hang.write_text("#!/bin/sh\ntrap '' TERM\nexec sleep 600\n")  # deaf to being asked to stop
     hang.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(hang))  # a comparison process that never answers
     background = Background([([Work("ana", ORIGINAL, ())], None)], budget=0.5)
     monkeypatch.undo()
     started = time.perf_counter()
     found = background.result(wait=1.0)
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 15
     assert found.partial and found.groups == () and "stopped" in found.notes[0] and background.error
     assert background.proc is not None and background.proc.poll() is not None  # the process is gone
+
+
+def test_a_comparison_past_grading_s_wait_answers_with_what_it_compared(monkeypatch, tmp_path):
+    import sys
+
+    slow = tmp_path / "slow"  # a comparison process that ignores the budget it is given
+    slow.write_text(f"#!/bin/sh\nexec {sys.executable} -m grader.similarity 1000\n")
+    slow.chmod(0o755)
+    rng = random.Random(3)
+    works = [Work(f"s{i:04d}", program(rng, i) * 8, ()) for i in range(3000)]
+    monkeypatch.setattr(sys, "executable", str(slow))
+    background = Background([(works, None)], budget=0.5)
+    monkeypatch.undo()
+    started = time.perf_counter()
+    found = background.result(wait=0.5)
+    assert time.perf_counter() - started < 20
+    assert found.partial and 0 < found.compared < found.submitted == 3000, found.notes
+    assert "ran out of time" in found.notes[0] and not background.error
 
 
 @pytest.fixture()
@@ -256,7 +274,7 @@ def test_code_and_prose_that_are_not_valid_text_are_compared_and_quoted_as_valid
 
 
 def test_the_index_stops_growing_at_its_cap_and_says_so(monkeypatch):
-    import grader.similarity as similarity
+    from grader import similarity
 
     monkeypatch.setattr(similarity, "MAX_INDEXED", 3)
     rng = random.Random(2)
