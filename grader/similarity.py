@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -218,9 +218,10 @@ class _Kind:
     full: bool = False  # MAX_INDEXED reached
 
     def add(self, student: str, found: Any, keys: list[int], digest: bytes,
-            measure: Any, passage: Any) -> None:
-        """Compare a new print with the candidates the index names, join the groups it matches,
-        and index it unless its group already holds a near copy of it."""
+            measure: Callable[[Any, Any], float | None], passage: Callable[[Any, Any], tuple[str, str]]) -> None:
+        """Compare a new print with the candidates the index names (`measure`: the similarity of
+        two prints, None below the threshold), join the groups it matches, and index it unless its
+        group already holds a near copy of it."""
         exact = self.same.get(digest)
         candidates = [exact] if exact is not None else self.index.candidates(keys, CANDIDATES, 3)
         closest = 0.0
