@@ -24,7 +24,8 @@ from typing import Any
 
 from .errors import ExerciseError, InputError
 from .manual import MarkStore, apply_marks, check_marks, read_marks, template_rows
-from .similarity import Background, Findings, work_of
+from .comparison import Background
+from .similarity import Findings, work_of
 from .spreadsheet import csv_text
 from .unchanged import forget, record, signature
 from .untrusted import clean

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.comparison import Background
 from grader.fingerprints import normalise, token_spans
 from grader.results import SCHEMA_VERSION
 from grader.similarity import (
     MAX_CODE_CHARS,
     MAX_TEXT_CHARS,
-    Background,
     Findings,
     Work,
     find_similar,
@@ -214,7 +214,7 @@ def test_a_comparison_past_grading_s_wait_answers_with_what_it_compared(monkeypa
     import sys
 
     slow = tmp_path / "slow"  # a comparison process that ignores the budget it is given
-    slow.write_text(f"#!/bin/sh\nexec {sys.executable} -m grader.similarity 1000\n")
+    slow.write_text(f"#!/bin/sh\nexec {sys.executable} -m grader.comparison 1000\n")
     slow.chmod(0o755)
     rng = random.Random(3)
     works = [Work(f"s{i:04d}", program(rng, i) * 8, ()) for i in range(3000)]
