@@ -24,7 +24,7 @@ __all__ = [
     "read_answer",
 ]
 
-DEFAULT_LIMITS: Final = Limits(wall_s=15.0, cpu_s=12)
+DEFAULT_LIMITS: Final = Limits(wall_s=16.0, cpu_s=13)
 """The budget of one answer: enough for the soft budgets of its layers, which come first."""
 
 _FAILURE_TEXT: Final = {

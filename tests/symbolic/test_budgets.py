@@ -85,16 +85,35 @@ def test_results_come_back_in_order_whatever_finishes_first() -> None:
     assert [r.value for r in results] == [0, 1, 2, 3]
 
 
+def _spin(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
 def test_soft_budgets_nest_without_outliving_the_outer_one() -> None:
     def nested() -> str:
         try:
             with soft_budget(0.3), soft_budget(5.0):
-                time.sleep(2)
+                _spin(2)
         except BudgetExceeded:
             return "outer fired"
-        return "slept through"
+        return "ran through"
 
-    assert run_bounded(nested, Limits(wall_s=5)).value == "outer fired"
+    assert run_bounded(nested, Limits(wall_s=10, cpu_s=10)).value == "outer fired"
+
+
+def test_soft_budgets_count_processor_time_not_the_clock() -> None:
+    def waits() -> str:
+        try:
+            with soft_budget(0.2):
+                time.sleep(0.6)  # a busy machine delays the clock, not this answer's own work
+                _spin(0.05)
+        except BudgetExceeded:
+            return "fired"
+        return "within budget"
+
+    assert run_bounded(waits, Limits(wall_s=10, cpu_s=10)).value == "within budget"
 
 
 @pytest.mark.skipif(not latex_available(), reason="LaTeX parser backend missing")
