@@ -278,6 +278,25 @@ def export_(out: Path, format_: str, worksheet: Path | None, folders: str, colum
 
 
 @main.command()
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port to listen on (0: any free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Any other than this machine's loopback lets others on the network "
+                   "reach the server, over plain HTTP.")
+@click.option("--exercise", "-e", help="The exercise to mark, when the gradebook holds several.")
+def serve(out: Path, port: int, host: str, exercise: str | None) -> None:
+    """Mark in the browser: a local web application over the gradebook that 'grade' left in OUT."""
+    from .serve import missing_stack
+    from .serve import serve as run_server
+
+    missing = missing_stack()
+    if missing is not None:
+        raise click.UsageError(missing)
+    run_server(out, host=host, port=port, exercise=exercise)
+
+
+@main.command()
 @click.argument("exercise")
 @click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="The zip to write [default: EXERCISE-gradescope.zip].")

@@ -284,6 +284,9 @@ def judge_choice(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> 
                       misconception=misconception, **common)
 
 
+MAX_KEPT_ANSWER = 20_000  # characters of a written answer kept with its result, for whoever marks it
+
+
 def judge_text(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> TestResult:
     common = dict(name=test.name, max_score=test.points, visibility=test.visibility, public=test.public,
                   title=test.title, source=None)
@@ -294,6 +297,8 @@ def judge_text(task: PlannedTask, test: PlannedTest, facts: NotebookFacts) -> Te
     criterion = next(c for c in task.rubric if c.id == test.name)
     n_words = len(words(answer.text))
     pending = t("text.pending", words=n_words)
+    # The answer itself travels with the result, so that it can be marked from the gradebook alone.
+    common["got"] = answer.text[:MAX_KEPT_ANSWER]
     if task.format_only or not criterion.concepts:
         return TestResult(status="pending", score=0.0, message=pending, summary=pending, **common)
     hint = suggest(criterion, answer.text)

@@ -23,6 +23,7 @@ from pathlib import Path
 from .errors import InputError
 from .files import write_atomic
 from .gradebook import FILENAME, Gradebook
+from .manual import MarkStore, apply_marks
 from .results import SubmissionResult, batch_export
 
 FORMATS = ("moodle", "canvas", "gradescope", "csv", "json")
@@ -50,10 +51,14 @@ class Written:
 
 
 def read_results(out: Path, exercise: str | None) -> list[SubmissionResult]:
+    """The gradebook's results with the instructor's marks laid over them, as `grade` writes them."""
     if not (out / FILENAME).is_file():
         raise InputError(f"no gradebook here ({FILENAME}); run 'grader grade ... --out {out}' first", out)
     with Gradebook.in_folder(out) as gradebook:
         results = gradebook.all(exercise)
+    with MarkStore(out / FILENAME) as store:
+        marks = store.load()
+    results = [apply_marks(r, marks) for r in results]
     if not results:
         raise InputError(f"no graded submissions{f' of {exercise}' if exercise else ''} in the gradebook", out)
     names = sorted({r.exercise for r in results if r.exercise})

@@ -179,6 +179,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Sugerencia (no es nota): {points:g}/{max:g}; menciona {found}; no menciona {missing}.",
     },
     "text.marked": {"en": "Marked by your instructor.", "es": "Corregido por tu profesor."},
+    "text.regraded": {
+        "en": "Regraded by your instructor{reason} (the automatic check gave {score:g} of {max:g}).",
+        "es": "Revisado por tu profesor{reason} (la corrección automática dio {score:g} de {max:g}).",
+    },
     "probe.typed_in": {
         "en": "`{name}` must compute its result, as the statement asks; it returns numbers typed in ({values}).",
         "es": "`{name}` debe calcular su resultado, como pide el enunciado; devuelve números escritos a mano ({values}).",

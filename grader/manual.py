@@ -7,6 +7,11 @@ one with the marks laid over it, each time results, reports or exports are writt
 CSV: `student,task,criterion,points,comment` (comment optional; `criterion` is the rubric line
 of a text question, or the test name of any other task to override it).
 YAML: `{student: {task: {criterion: points | {points: P, comment: C}}}}`.
+
+Every change of a mark, from a marks file or from `grader serve`, is also appended to
+`manual_history` (who or what entered it, when, and the points, or none when a mark was removed),
+in the same transaction as the change itself: the table of marks holds the latest of each, the
+history all of them.
 """
 
 from __future__ import annotations
@@ -31,7 +36,16 @@ CREATE TABLE IF NOT EXISTS manual_scores (
     points REAL NOT NULL, comment TEXT NOT NULL, source TEXT NOT NULL, entered_at TEXT NOT NULL,
     PRIMARY KEY (student, exercise, task, criterion)
 );
+CREATE TABLE IF NOT EXISTS manual_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL, exercise TEXT NOT NULL, task TEXT NOT NULL, criterion TEXT NOT NULL,
+    points REAL, comment TEXT NOT NULL, source TEXT NOT NULL, entered_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS manual_history_cell ON manual_history (student, exercise, task, criterion);
 """
+
+# (student, exercise) -> {(task, criterion): (points, comment)}: what `apply_marks` lays over results.
+Marks = dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,20 @@ class Mark:
     points: float
     comment: str = ""
     where: str = ""  # file and row, for error messages
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored mark, or one change of it in the history (`points` None: the mark was removed)."""
+
+    student: str
+    exercise: str
+    task: str
+    criterion: str
+    points: float | None
+    comment: str
+    source: str  # the marks file, or who marked in the browser
+    entered_at: str  # UTC, ISO 8601
 
 
 def _number(value: Any, where: str, path: Path) -> float:
@@ -146,8 +174,12 @@ def check_marks(marks: list[Mark], exercise: Exercise, path: Path) -> None:
             raise InputError(f"{mark.where}: {mark.points:g} points is outside 0..{test.points:g}", path)
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 class MarkStore:
-    """The `manual_scores` table of a gradebook file."""
+    """The `manual_scores` table of a gradebook file, and the history of its changes."""
 
     def __init__(self, db: Path) -> None:
         db.parent.mkdir(parents=True, exist_ok=True)
@@ -164,34 +196,64 @@ class MarkStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def store(self, exercise: str, marks: list[Mark], source: str) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    def _write(self, rows: list[tuple[Any, ...]], removed: list[tuple[str, str, str, str]]) -> None:
+        """One transaction: marks replaced or removed, and every change appended to the history."""
         self._conn.execute("BEGIN IMMEDIATE")
         try:
+            self._conn.executemany("INSERT OR REPLACE INTO manual_scores VALUES (?,?,?,?,?,?,?,?)", rows)
             self._conn.executemany(
-                "INSERT OR REPLACE INTO manual_scores VALUES (?,?,?,?,?,?,?,?)",
-                [(m.student, exercise, m.task, m.criterion, m.points, m.comment, source, now) for m in marks])
+                "INSERT INTO manual_history (student, exercise, task, criterion, points, comment, source, entered_at) "
+                "VALUES (?,?,?,?,?,?,?,?)", rows)
+            for key in removed:
+                self._conn.execute("DELETE FROM manual_scores WHERE student=? AND exercise=? AND task=? AND "
+                                   "criterion=?", key)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
 
-    def load(self) -> dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]]:
+    def store(self, exercise: str, marks: list[Mark], source: str) -> None:
+        now = _now()
+        self._write([(m.student, exercise, m.task, m.criterion, m.points, m.comment, source, now) for m in marks], [])
+
+    def remove(self, exercise: str, cells: list[tuple[str, str, str]], source: str) -> None:
+        """Remove the marks of (student, task, criterion) cells: the automatic result stands again."""
+        now = _now()
+        self._write([(student, exercise, task, criterion, None, "", source, now) for student, task, criterion in cells
+                     ], [(student, exercise, task, criterion) for student, task, criterion in cells])
+
+    def load(self) -> Marks:
         """(student, exercise) -> {(task, criterion): (points, comment)}."""
-        out: dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]] = {}
+        out: Marks = {}
         for student, exercise, task, criterion, points, comment in self._conn.execute(
                 "SELECT student, exercise, task, criterion, points, comment FROM manual_scores"):
             out.setdefault((student, exercise), {})[(task, criterion)] = (points, comment)
         return out
 
+    def entries(self, exercise: str) -> list[Entry]:
+        """The stored marks of one exercise, with who entered each and when."""
+        return [Entry(*row) for row in self._conn.execute(
+            "SELECT student, exercise, task, criterion, points, comment, source, entered_at FROM manual_scores "
+            "WHERE exercise=? ORDER BY student, task, criterion", (exercise,))]
 
-def apply_marks(result: SubmissionResult,
-                marks: dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]]) -> SubmissionResult:
-    """The result with the instructor's marks laid over the automatic scores."""
+    def history(self, exercise: str, student: str, task: str | None = None) -> list[Entry]:
+        """Every change of one student's marks (of one task), oldest first."""
+        query = ("SELECT student, exercise, task, criterion, points, comment, source, entered_at FROM manual_history "
+                 "WHERE exercise=? AND student=?" + (" AND task=?" if task is not None else "") + " ORDER BY id")
+        return [Entry(*row) for row in self._conn.execute(query, (exercise, student) +
+                                                          ((task,) if task is not None else ()))]
+
+
+def apply_marks(result: SubmissionResult, marks: Marks) -> SubmissionResult:
+    """The result with the instructor's marks laid over the automatic scores.
+
+    A mark on a rubric line awaiting marks is a mark; a mark on a test the grader judged itself is
+    a regrade, said as such (with the reason and what the automatic check gave) wherever the
+    result is shown. `meta["marks"]` lists every mark applied."""
     mine = marks.get((result.student, result.exercise or ""))
     if not mine or result.status != "graded":
         return result
-    tasks = []
+    tasks, applied = [], []
     for task in result.tasks:
         tests = []
         for test in task.tests:
@@ -201,11 +263,18 @@ def apply_marks(result: SubmissionResult,
                 continue
             points, comment = mark
             points = max(0.0, min(points, test.max_score))
-            message = t("text.marked") + (Text(" ", " ") + Text.of(comment) if comment else Text("", ""))
+            regraded = test.status != "pending"
+            if regraded:
+                message = t("text.regraded", reason=f": {comment}" if comment else "", score=test.score,
+                            max=test.max_score)
+            else:
+                message = t("text.marked") + (Text(" ", " ") + Text.of(comment) if comment else Text("", ""))
             tests.append(replace(test, status="passed" if points >= test.max_score else "failed", score=points,
                                  message=message, summary=message, hint=None if not comment else test.hint))
+            applied.append({"task": task.id, "test": test.name, "points": points, "comment": comment,
+                            "regraded": regraded, **({"automatic": test.score} if regraded else {})})
         tasks.append(TaskResult(task.id, task.title, task.kind, tuple(tests), task.plots))
-    return replace(result, tasks=tuple(tasks), meta=dict(result.meta, manual_marks=len(mine)))
+    return replace(result, tasks=tuple(tasks), meta=dict(result.meta, manual_marks=len(mine), marks=applied))
 
 
 def template_rows(results: list[SubmissionResult]) -> str:

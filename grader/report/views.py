@@ -12,6 +12,10 @@ A hidden test shows its summary (the message without inputs or values), never it
 expected value, got value or source, whatever its visibility says. A test awaiting an
 instructor's marks ("pending") shows its summary too: the rubric suggestion in its full message
 is for the instructor.
+
+The instructor's marks (`grader.manual.apply_marks` lists them in `meta["marks"]`) that regrade
+an automatic test, or that carry a comment, are shown apart, as the instructor's: a regrade with
+its reason and what the automatic check gave.
 """
 
 from __future__ import annotations
@@ -122,6 +126,18 @@ class FigureView:
 
 
 @dataclass(frozen=True)
+class MarkView:
+    """A test the instructor marked with a comment, or regraded."""
+
+    title: str
+    score: str
+    max_score: str
+    comment: str
+    regraded: bool
+    automatic: str  # the automatic check's score, for a regrade
+
+
+@dataclass(frozen=True)
 class TaskView:
     id: str
     title: str
@@ -133,6 +149,7 @@ class TaskView:
     passed: tuple[TestView, ...]
     pending: tuple[TestView, ...] = ()
     figures: tuple[FigureView, ...] = ()
+    marks: tuple[MarkView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,8 +209,26 @@ def _state(task: TaskResult) -> str:
     return "partial" if task.score > 0 else "failed"
 
 
-def task_view(task: TaskResult, lang: str, figure_budget: list[int]) -> TaskView:
-    views = [student_view(test, lang) for test in task.tests]
+def _marked(task: TaskResult, marks: list[dict[str, Any]], lang: str) -> dict[str, MarkView]:
+    """The task's tests shown as the instructor's marks: regrades, and marks with a comment."""
+    found = {}
+    titles = {test.name: (test.title(lang) if test.title else test.name, test.max_score) for test in task.tests}
+    for mark in marks:
+        if not isinstance(mark, dict) or mark.get("task") != task.id or mark.get("test") not in titles:
+            continue
+        regraded, comment = bool(mark.get("regraded")), str(mark.get("comment") or "")
+        if not (regraded or comment):
+            continue
+        title, top = titles[mark["test"]]
+        found[mark["test"]] = MarkView(title, number(float(mark.get("points", 0)), lang), number(top, lang), comment,
+                                       regraded, number(float(mark.get("automatic", 0)), lang))
+    return found
+
+
+def task_view(task: TaskResult, lang: str, figure_budget: list[int], marks: list[dict[str, Any]] | None = None
+              ) -> TaskView:
+    marked = _marked(task, marks or [], lang)
+    views = [student_view(test, lang) for test in task.tests if test.name not in marked]
     failed = [v for v in views if v.wrong]
     figures: list[FigureView] = []
     if failed:  # pictures only where something is wrong: a class that passes draws nothing
@@ -208,7 +243,8 @@ def task_view(task: TaskResult, lang: str, figure_budget: list[int]) -> TaskView
     return TaskView(id=task.id, title=task.title(lang) or task.id, score=number(task.score, lang),
                     max_score=number(task.max_score, lang), percent=percent(task.score, task.max_score),
                     state=_state(task), failed=_groups(failed), passed=tuple(v for v in views if v.passed),
-                    pending=tuple(v for v in views if v.status == "pending"), figures=tuple(figures))
+                    pending=tuple(v for v in views if v.status == "pending"), figures=tuple(figures),
+                    marks=tuple(marked.values()))
 
 
 def _issue(issue: CellIssue, lang: str) -> IssueView:
@@ -236,7 +272,8 @@ def _fix_first(page: StudentPage, result: SubmissionResult, lang: str) -> None:
 def student_page(result: SubmissionResult, title: Text, lang: str) -> StudentPage:
     ui = UI[lang]
     budget = [plots.MAX_PICTURES]
-    tasks = [task_view(task, lang, budget) for task in result.tasks]
+    marks = result.meta.get("marks")
+    tasks = [task_view(task, lang, budget, marks if isinstance(marks, list) else None) for task in result.tasks]
     done = sum(1 for t in tasks if t.state == "passed")
     to_fix = sum(1 for task in result.tasks for test in task.tests if _wrong(test))
     waiting = sum(1 for task in result.tasks for test in task.tests if test.status == "pending")

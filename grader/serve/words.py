@@ -1,0 +1,85 @@
+"""The words of the marking pages in both languages (the report pages keep theirs in grader.report.ui)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "class": "Class", "mark": "Mark", "marking_as": "Marking as", "set": "Set",
+        "tasks": "Marking, question by question", "task": "Question", "answers": "answers", "pending": "to mark",
+        "marked": "marked", "one_by_one": "One by one", "grid": "Grid", "all_done": "Everything is marked.",
+        "nothing_to_mark": "Nothing here awaits marks: every test was judged by the grader. Regrade a test from a "
+                           "student's page.",
+        "student_n": "Answer {n} of {total}", "left": "{n} criteria of this question still to mark",
+        "question": "Question", "answer": "Answer", "no_answer": ("The answer is not stored with this grade and its "
+                                                                   "notebook could not be read; grade again to see it."),
+        "criterion": "Criterion", "points": "Points", "comment": "Comment", "suggestion": "Suggestion",
+        "suggestion_note": "from the concepts the answer mentions; not a mark",
+        "mentions": "mentions {found}; does not mention {missing}",
+        "current": "Marked {points} by {who}, {when}", "unmarked": "not marked yet",
+        "automatic": "Automatic: {status}, {score} of {max}",
+        "save_next": "Save and next", "save": "Save", "previous": "Previous", "next": "Next",
+        "same": "The same answer", "same_note": "marked together with this one: each gets its own mark",
+        "near": "Nearly the same answer", "near_note": "tick those to mark together with this one",
+        "already": "already marked", "similarity": "similarity",
+        "history": "History", "removed": "removed",
+        "keys_title": "Keys", "key_digits": "points for the current criterion, then the next one",
+        "key_half": "half a point more for the criterion just set", "key_enter": "save and go to the next answer",
+        "key_jk": "next / previous answer without saving", "key_c": "comment on the current criterion",
+        "key_arrows": "move between criteria", "key_a": "take the suggestions for unmarked criteria",
+        "key_esc": "leave a comment box",
+        "saved": "Saved {marks} marks of {students} students.", "saved_none": "Nothing was entered: nothing saved.",
+        "kept": "{n} marks of similar answers were already entered and were left as they were.",
+        "grid_note": ("Every answer to this question on one page. Fill in points (blank: left as it is) and save "
+                      "once."),
+        "student": "Student", "regrade": "Regrade", "regrade_title": "Regrade tests for {student}",
+        "regrade_note": ("Change the result of any test for this student. The reason is shown to the student in "
+                         "their report, beside what the automatic check gave; grading again never undoes it."),
+        "reason": "Reason", "restore": "Restore the automatic result", "test": "Test",
+        "status": "Status", "awaiting": "awaiting marks: mark it question by question",
+        "not_graded": "This notebook was not graded, so there is nothing to regrade: {why}",
+        "report": "Report", "refused": "Refused", "error": "Not saved",
+        "back": "Back", "all_tasks": "All questions",
+        "status_passed": "passed", "status_failed": "failed", "status_error": "error", "status_pending": "pending",
+    },
+    "es": {
+        "class": "Clase", "mark": "Corregir", "marking_as": "Corrige", "set": "Cambiar",
+        "tasks": "Corrección, pregunta a pregunta", "task": "Pregunta", "answers": "respuestas",
+        "pending": "por corregir", "marked": "corregidos", "one_by_one": "Una a una", "grid": "Cuadrícula",
+        "all_done": "Todo está corregido.",
+        "nothing_to_mark": ("Nada espera corrección: el corrector juzgó todas las pruebas. Revisa una prueba desde "
+                            "la página de un estudiante."),
+        "student_n": "Respuesta {n} de {total}", "left": "quedan {n} criterios de esta pregunta por corregir",
+        "question": "Pregunta", "answer": "Respuesta",
+        "no_answer": ("La respuesta no se guardó con esta nota y su cuaderno no se pudo leer; corrige de nuevo "
+                      "para verla."),
+        "criterion": "Criterio", "points": "Puntos", "comment": "Comentario", "suggestion": "Sugerencia",
+        "suggestion_note": "según los conceptos que menciona la respuesta; no es una nota",
+        "mentions": "menciona {found}; no menciona {missing}",
+        "current": "{points} puntos, de {who}, {when}", "unmarked": "sin corregir",
+        "automatic": "Automática: {status}, {score} de {max}",
+        "save_next": "Guardar y seguir", "save": "Guardar", "previous": "Anterior", "next": "Siguiente",
+        "same": "La misma respuesta", "same_note": "se corrigen junto con esta: cada una recibe su propia nota",
+        "near": "Respuestas casi iguales", "near_note": "marca las que quieras corregir junto con esta",
+        "already": "ya corregida", "similarity": "similitud",
+        "history": "Historial", "removed": "retirada",
+        "keys_title": "Teclas", "key_digits": "puntos del criterio actual, y pasa al siguiente",
+        "key_half": "medio punto más al criterio recién puntuado", "key_enter": "guardar e ir a la siguiente respuesta",
+        "key_jk": "respuesta siguiente / anterior sin guardar", "key_c": "comentar el criterio actual",
+        "key_arrows": "moverse entre criterios", "key_a": "tomar las sugerencias en los criterios sin nota",
+        "key_esc": "salir de un comentario",
+        "saved": "Guardadas {marks} notas de {students} estudiantes.", "saved_none": "No se escribió nada: nada guardado.",
+        "kept": "{n} notas de respuestas parecidas ya estaban puestas y no se cambiaron.",
+        "grid_note": ("Todas las respuestas a esta pregunta en una página. Escribe los puntos (en blanco: se deja "
+                      "como está) y guarda una vez."),
+        "student": "Estudiante", "regrade": "Revisar", "regrade_title": "Revisar pruebas de {student}",
+        "regrade_note": ("Cambia el resultado de cualquier prueba de este estudiante. El motivo aparece en su "
+                         "informe, junto a lo que dio la corrección automática; corregir de nuevo nunca lo deshace."),
+        "reason": "Motivo", "restore": "Volver al resultado automático", "test": "Prueba",
+        "status": "Estado", "awaiting": "pendiente: corrígela pregunta a pregunta",
+        "not_graded": "Este cuaderno no se corrigió, así que no hay nada que revisar: {why}",
+        "report": "Informe", "refused": "Rechazado", "error": "No guardado",
+        "back": "Volver", "all_tasks": "Todas las preguntas",
+        "status_passed": "superada", "status_failed": "fallida", "status_error": "error",
+        "status_pending": "pendiente",
+    },
+}
