@@ -1,16 +1,21 @@
-"""Release bundles: the public tests of an exercise as data, for `grader check`.
+"""Release bundles: the public tests of an exercise as data, for `grader check` and `grader.check()`.
 
 `<exercise>.checks.json` holds, for the public tests only, the probes with their inputs, the
-expected values the reference computed at release time, the checks as data and the hints. Arrays
-travel as base64 raw buffers with their dtype and shape (nothing is unpickled). Hidden tests and reference code are not
-in it.
+expected values the reference computed at release time, the checks as data and the hints, and the
+reference's outputs for the report's pictures. Arrays travel as base64 raw buffers with their
+dtype and shape (nothing is unpickled). Hidden tests and reference code are not in it.
+
+The same data travels inside the released notebook (`pack` / `unpack`: JSON, zlib, base64), in
+its metadata and in its first cell, so a check inside the notebook needs nothing beside it.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +23,15 @@ from .checks import Either, check_from_json
 from .errors import InputError
 from .exercise import UNSET, Exercise
 from .i18n import Text
-from .plan import PlannedCase, PlannedMisconception, PlannedTask, PlannedTest, plan_exercise, student_seed
+from .plan import (
+    PlannedCase,
+    PlannedMisconception,
+    PlannedPlot,
+    PlannedTask,
+    PlannedTest,
+    plan_exercise,
+    student_seed,
+)
 from .sandbox import Probe, codec
 from .sandbox.limits import Limits
 from .symbolic.errors import SpecError
@@ -29,6 +42,7 @@ FORMAT = "grader-checks"
 VERSION = 1
 _EITHER = "__either__"
 _UNSET = "__unset__"
+MAX_BUNDLE_BYTES = 64 * 1024**2
 
 
 class _Blobs:
@@ -95,7 +109,20 @@ def _safe_output(m: PlannedMisconception) -> Any:
         return UNSET
 
 
-def bundle_json(exercise: Exercise) -> dict[str, Any]:
+def _probe_json(probe: Probe, store: _Blobs) -> dict[str, Any]:
+    return {"id": probe.id, "kind": probe.kind, "name": probe.name, "args": store.encode(probe.args),
+            "kwargs": store.encode(dict(probe.kwargs)), "source": probe.source, "forbid": list(probe.forbid),
+            "timeout": probe.timeout, "capture": probe.capture}
+
+
+def _probe_from(p: dict[str, Any], store: _Blobs) -> Probe:
+    return Probe(id=p["id"], kind=p["kind"], name=p["name"], args=tuple(store.decode(p["args"])),
+                 kwargs=store.decode(p["kwargs"]), source=p["source"], forbid=tuple(p["forbid"]),
+                 timeout=p["timeout"], capture=bool(p.get("capture", False)))
+
+
+def bundle_json(exercise: Exercise, lang: str | None = None) -> dict[str, Any]:
+    """The public tests as data; `lang`, when given, is the language the notebook was released in."""
     tasks = plan_exercise(exercise, student_seed(exercise.id, "check"), public_only=True)
     store = _Blobs()
     out_tasks = []
@@ -104,11 +131,8 @@ def bundle_json(exercise: Exercise) -> dict[str, Any]:
         for test in task.tests:
             cases = []
             for case in test.cases:
-                probe = case.probe
                 cases.append({
-                    "probe": {"id": probe.id, "kind": probe.kind, "name": probe.name, "args": store.encode(probe.args),
-                              "kwargs": store.encode(dict(probe.kwargs)), "source": probe.source,
-                              "forbid": list(probe.forbid), "timeout": probe.timeout, "capture": probe.capture},
+                    "probe": _probe_json(case.probe, store),
                     "expected": store.encode(case.expected), "label": _text(case.label), "call": case.call,
                     "expected_printed": case.expected_printed,
                     "misconceptions": [{"id": m.id, "hint": m.hint.to_json(), "rtol": m.rtol, "atol": m.atol,
@@ -120,18 +144,25 @@ def bundle_json(exercise: Exercise) -> dict[str, Any]:
                           "source": test.source, "cases": cases})
         entry = {"id": task.id, "title": task.title.to_json(), "kind": task.kind, "target": task.target,
                  "forbid": list(task.forbid), "hidden_tests": task.hidden_tests, "tests": tests,
-                 "must_use": list(task.must_use), "computed": task.computed}
+                 "must_use": list(task.must_use), "computed": task.computed,
+                 # What the report's pictures draw: the reference's outputs on the pictures' own inputs.
+                 "plots": [{"kind": plot.kind, "title": plot.title.to_json(), "probe": _probe_json(plot.probe, store),
+                            "reference": store.encode(plot.reference), "extra": store.encode(plot.extra)}
+                           for plot in task.plots]}
         if task.derivation is not None:
             # Only what reading an answer needs: the expected answer and the catalogue stay out.
             entry["derivation"] = spec_to_json(dataclasses.replace(task.derivation, expected="0", misconceptions=()))
         out_tasks.append(entry)
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT, "version": VERSION,
         "exercise": {"id": exercise.id, "version": exercise.version, "title": exercise.title.to_json(),
                      "limits": exercise.limits.to_json(), "requires": list(exercise.requires)},
         "tasks": out_tasks,
         "blobs": [base64.b64encode(b).decode("ascii") for b in store.blobs],
     }
+    if lang is not None:
+        data["lang"] = lang
+    return data
 
 
 def write_bundle(exercise: Exercise, path: Path) -> None:
@@ -143,9 +174,17 @@ def write_bundle(exercise: Exercise, path: Path) -> None:
 def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise InputError(f"not a {FORMAT} file of version {VERSION}", path)
-        store = _Blobs([base64.b64decode(b) for b in data["blobs"]])
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"corrupt checks file ({type(exc).__name__}: {exc})", path) from None
+    return bundle_from_json(data, path)
+
+
+def bundle_from_json(data: Any, where: Path | str) -> tuple[Exercise, tuple[PlannedTask, ...]]:
+    """The exercise (id, title, limits) and planned public tests of a bundle; `where` names it in errors."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+        raise InputError(f"not a {FORMAT} file of version {VERSION}", where)
+    try:
+        store = _Blobs([base64.b64decode(b, validate=True) for b in data["blobs"]])
         info = data["exercise"]
         exercise = Exercise(id=info["id"], version=info["version"], title=Text.of(info["title"]), tasks=(),
                             limits=Limits.from_json(info["limits"]), requires=tuple(info["requires"]))
@@ -155,10 +194,7 @@ def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
             for test in task["tests"]:
                 cases = []
                 for case in test["cases"]:
-                    p = case["probe"]
-                    probe = Probe(id=p["id"], kind=p["kind"], name=p["name"], args=tuple(store.decode(p["args"])),
-                                  kwargs=store.decode(p["kwargs"]), source=p["source"], forbid=tuple(p["forbid"]),
-                                  timeout=p["timeout"], capture=bool(p.get("capture", False)))
+                    probe = _probe_from(case["probe"], store)
                     misconceptions = tuple(PlannedMisconception(m["id"], Text.of(m["hint"]), m["rtol"], m["atol"],
                                                                 value=store.decode(m["value"]))
                                            for m in case["misconceptions"])
@@ -172,11 +208,36 @@ def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
                     checks=tuple(check_from_json(c) for c in test["checks"]), require=test["require"],
                     cases=tuple(cases), source=test["source"]))
             derivation = spec_from_json(task["derivation"]) if task.get("derivation") else None
+            plots = tuple(PlannedPlot(p["kind"], Text.of(p["title"]), _probe_from(p["probe"], store),
+                                      store.decode(p["reference"]), dict(store.decode(p["extra"])))
+                          for p in task.get("plots", ()))
             tasks.append(PlannedTask(task["id"], Text.of(task["title"]), task["kind"], task["target"],
                                      tuple(task["forbid"]), tuple(tests), int(task["hidden_tests"]),
                                      derivation=derivation, format_only=derivation is not None,
-                                     must_use=tuple(task.get("must_use", ())),
+                                     plots=plots, must_use=tuple(task.get("must_use", ())),
                                      computed=bool(task.get("computed", False))))
-    except (KeyError, TypeError, ValueError, codec.CodecError, SpecError) as exc:
-        raise InputError(f"corrupt checks file ({type(exc).__name__}: {exc})", path) from None
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error, codec.CodecError, SpecError) as exc:
+        raise InputError(f"corrupt checks file ({type(exc).__name__}: {exc})", where) from None
     return exercise, tuple(tasks)
+
+
+def pack(data: dict[str, Any]) -> str:
+    """A bundle as one line of text for a notebook: JSON, zlib, base64."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+
+
+def unpack(text: Any, where: Path | str) -> Any:
+    """What `pack` wrote, read back as JSON, never more than MAX_BUNDLE_BYTES once inflated (the
+    text is the student's to edit: a few KiB must not inflate to gigabytes)."""
+    if not isinstance(text, str) or len(text) > MAX_BUNDLE_BYTES:
+        raise InputError("the public tests are not a text of ours", where)
+    try:
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.b64decode(text, validate=True), MAX_BUNDLE_BYTES)
+        if inflate.unconsumed_tail:
+            raise InputError(f"the public tests inflate past {MAX_BUNDLE_BYTES >> 20} MiB", where)
+        return json.loads(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(f"the public tests are damaged ({type(exc).__name__}); take them again from the "
+                         "released notebook", where) from None

@@ -1,41 +1,53 @@
 """`grader check`: a student's self-check on one notebook, public tests only, in seconds.
 
 The public tests come from the release bundle beside the notebook (`<exercise>.checks.json`,
-written by `grader release`) when there is one, so a student's check needs neither the reference
-implementations nor the hidden tests; otherwise from the installed exercise library.
+written by `grader release`) when there is one, else from the notebook's own metadata (where the
+release packs them too), so a student's check needs neither the reference implementations nor the
+hidden tests; otherwise from the installed exercise library.
+
+`grader.check(...)` inside a notebook is another thing (`grader.live`); since importing this module
+makes `grader.check` name it, the module answers that call too.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import types
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .bundle import BUNDLE_SUFFIX, read_bundle
+from .bundle import (
+    BUNDLE_SUFFIX,
+    MAX_BUNDLE_BYTES,
+    bundle_from_json,
+    read_bundle,
+    unpack,
+)
 from .errors import InputError
 from .exercise import Exercise
 from .grading import Submission, grade_planned
 from .i18n import t
 from .keys import Orders
-from .notebook import read_notebook
+from .notebook import StudentNotebook, read_notebook
 from .plan import PlannedTask, plan_exercise, student_seed
 from .results import SubmissionResult
 from .sandbox import Sandbox
 from .sandbox.limits import CHECK_CEILING
 from .untrusted import name_text
 
-
 # A notebook's metadata may name only an exercise id; a folder is the caller's to give (--exercise).
 _EXERCISE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
-MAX_BUNDLE_BYTES = 64 * 1024**2
 
 
-def _plan(notebook_path: Path, ref: str, named_by_caller: bool) -> tuple[Exercise, tuple[PlannedTask, ...], str]:
+def _plan(notebook_path: Path, ref: str, named_by_caller: bool,
+          notebook: StudentNotebook | None = None) -> tuple[Exercise, tuple[PlannedTask, ...], str]:
     """The public tests to run. A name from the notebook's metadata is an exercise id, looked up in
-    the checks file released beside the notebook (data only: read, capped, never run) or in the
-    installed library; never a folder, never code found beside the notebook."""
+    the checks file released beside the notebook or packed in its metadata (data only: read, capped,
+    never run) or in the installed library; never a folder, never code found beside the notebook."""
     from .library import exercises_root, load, load_folder
 
     if not named_by_caller and not _EXERCISE_ID.fullmatch(ref):
@@ -48,6 +60,11 @@ def _plan(notebook_path: Path, ref: str, named_by_caller: bool) -> tuple[Exercis
         exercise, tasks = read_bundle(bundle)
         # A checks file is the student's to edit: it may not widen the sandbox's limits.
         return replace(exercise, limits=exercise.limits.within(CHECK_CEILING)), tasks, str(bundle)
+    packed = notebook.metadata.get("checks") if notebook is not None and not named_by_caller else None
+    if packed is not None:
+        exercise, tasks = bundle_from_json(unpack(packed, notebook_path), notebook_path)
+        if exercise.id == ref:
+            return replace(exercise, limits=exercise.limits.within(CHECK_CEILING)), tasks, str(notebook_path)
     if named_by_caller:
         exercise = load(ref)
     else:
@@ -64,7 +81,8 @@ def check_notebook(notebook_path: Path, exercise_ref: str | None) -> tuple[Submi
     ref = exercise_ref or notebook.exercise_id
     if ref is None:
         raise InputError(t("submission.unknown_exercise").en, notebook_path)
-    exercise, tasks, _ = _plan(notebook_path, ref, named_by_caller=exercise_ref is not None)
+    exercise, tasks, _ = _plan(notebook_path, ref, named_by_caller=exercise_ref is not None, notebook=notebook)
+    tasks = tuple(replace(task, plots=()) for task in tasks)  # text output: no pictures to draw
     from .batch import preload_for, protected_paths
 
     preload = preload_for([], [notebook])
@@ -118,3 +136,16 @@ def run_check(notebook_path: Path, exercise_ref: str | None, lang: str) -> int:
 def _indent(text: str, by: int = 4) -> str:
     pad = " " * by
     return "\n".join(pad + line for line in text.splitlines())
+
+
+class _CallableModule(types.ModuleType):
+    """`import grader; grader.check("sigmoid")` in a notebook must work even after something imported
+    this module (which then stands where `grader.check` the function stood)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from .live import check
+
+        return check(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -20,6 +20,7 @@ from .untrusted import clean, clean_data
 MAX_NOTEBOOK_BYTES = 128 * 1024 * 1024
 MAX_CODE_CHARS = 2_000_000
 METADATA_KEY = "grader"
+CHECKS_VARIABLE = "_grader_checks"  # what a released notebook's first cell binds: its public tests
 ANSWER_PLACEHOLDER = "*(your answer here / tu respuesta aquí)*"
 
 
@@ -103,6 +104,8 @@ def parse_notebook(data: bytes, path: Path) -> StudentNotebook:
         if kind not in ("code", "markdown", "raw"):
             raise InputError(f"cell {index + 1} has an unknown type {str(kind)[:40]!r}", path)
         source = _text(cell.get("source", ""), f"cell {index + 1}'s source", path)
+        if kind == "code" and checks_payload(source) is not None:
+            continue  # the released public tests: data for `grader.check()`, not the student's code
         if kind == "code":
             code_chars += len(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
@@ -146,6 +149,24 @@ def read_notebook(path: Path) -> StudentNotebook:
     except PermissionError:
         raise InputError("cannot be read (permission denied)", path) from None
     return parse_notebook(data, path)
+
+
+def checks_payload(source: str) -> str | None:
+    """The public tests a released notebook's first cell carries (`_grader_checks = "…"`, comments
+    around it), or None for any other cell: one assignment of one string, nothing that runs."""
+    if CHECKS_VARIABLE not in source:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+        return None
+    node = tree.body[0]
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name) or node.targets[0].id != CHECKS_VARIABLE:
+        return None
+    value = node.value
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
 
 
 def defined_names(source: str) -> set[str]:

@@ -6,6 +6,11 @@ by tagging a whole cell `solution` (a code cell's source becomes a placeholder c
 cell keeps its first paragraph, the prompt, and its other tags). A `# STUDENT: <line>` inside a
 region gives the line the student starts from instead (e.g. `# STUDENT: d_tanh = ""`). Cells tagged
 `instructor` are dropped. Outputs are cleared and the exercise id is written to the metadata.
+
+The public tests travel with the notebook: packed into its metadata (for `grader check`) and into
+a first cell that binds them to `_grader_checks`, which is how `grader.check()` finds them from the
+kernel's side: a kernel cannot read its notebook's file (Colab keeps none beside it). Grading
+skips that cell (`grader.notebook.checks_payload`).
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .bundle import BUNDLE_SUFFIX, write_bundle
+from .bundle import BUNDLE_SUFFIX, bundle_json, pack
 from .errors import ExerciseError
+from .exam import LETTERS, render_choice
 from .exercise import Exercise
 from .files import write_atomic
-from .exam import LETTERS, render_choice
 from .keys import release_secret, shuffled_orders
-from .notebook import ANSWER_PLACEHOLDER, METADATA_KEY
+from .notebook import ANSWER_PLACEHOLDER, CHECKS_VARIABLE, METADATA_KEY
 from .spreadsheet import csv_text
 from .untrusted import file_stem
 
@@ -66,13 +71,37 @@ def _source(cell: dict[str, Any]) -> str:
 
 
 CHOICE_TAG = "choice:"
+CHECKS_TAG = "grader-checks"
+
+_CHECKS_WORDS = {
+    "en": ("Public tests for grader.check(): run this cell and leave it as it is",
+           "The public tests of this exercise and their expected values (no hidden test). Check your work in",
+           "any cell with `import grader; grader.check(\"task\")`, or `grader.check()` for every task.",
+           "Advice only: your grade comes from your instructor's grading."),
+    "es": ("Pruebas públicas para grader.check(): ejecuta esta celda y déjala como está",
+           "Las pruebas públicas de este ejercicio y sus valores esperados (ninguna oculta). Comprueba tu trabajo",
+           "en cualquier celda con `import grader; grader.check(\"tarea\")`, o `grader.check()` para todas.",
+           "Solo orienta: tu nota sale de la corrección de tu profesor."),
+}
+
+
+def checks_cell(packed: str, lang: str) -> dict[str, Any]:
+    """The first cell of a released notebook: the public tests as one string, hidden in Colab's form
+    view and collapsed in JupyterLab and VS Code, read only by `grader.check()`."""
+    title, *lines = _CHECKS_WORDS["es" if lang == "es" else "en"]
+    source = "\n".join([f'#@title {title} {{ display-mode: "form" }}', *(f"# {line}" for line in lines),
+                        f"{CHECKS_VARIABLE} = {json.dumps(packed)}"])
+    return {"cell_type": "code", "execution_count": None, "outputs": [], "source": source,
+            "metadata": {"tags": [CHECKS_TAG], "cellView": "form", "editable": False, "deletable": False,
+                         "jupyter": {"source_hidden": True}}}
 
 
 def student_notebook(exercise: Exercise, student: str | None = None, lang: str = "en",
-                     orders: dict[str, list[int]] | None = None) -> dict[str, Any]:
+                     orders: dict[str, list[int]] | None = None, checks: str | None = None) -> dict[str, Any]:
     """The released notebook; for `student`, choice options in the order `orders` gives each
     shuffled question (`grader.keys`). The notebook shows that order and records none of it:
-    grading reads it from the release's keys."""
+    grading reads it from the release's keys. `checks` (the packed public tests) goes into the
+    metadata and a first cell."""
     path = Path(exercise.path) / "solution.ipynb"
     if not path.is_file():
         raise ExerciseError("has no solution.ipynb", Path(exercise.path))
@@ -101,9 +130,13 @@ def student_notebook(exercise: Exercise, student: str | None = None, lang: str =
             cell["metadata"]["tags"] = [t for t in tags if t != "solution"]
             cell["metadata"]["grader"] = {"prompt": prompt}  # so grading reads only what the student added
         cells.append(cell)
+    if checks is not None:
+        cells.insert(0, checks_cell(checks, lang))
     nb["cells"] = cells
     meta = nb.setdefault("metadata", {})
-    meta[METADATA_KEY] = {"exercise": exercise.id, "version": exercise.version}
+    meta[METADATA_KEY] = {"exercise": exercise.id, "version": exercise.version, "lang": lang}
+    if checks is not None:
+        meta[METADATA_KEY]["checks"] = checks
     if student is not None:
         meta[METADATA_KEY]["student"] = student
     return nb
@@ -115,16 +148,19 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
     public-test bundle."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    checks = bundle_json(exercise, lang)
+    packed = pack(checks)
     if not students:
         notebook = out / f"{exercise.id}.ipynb"
-        write_atomic(notebook, json.dumps(student_notebook(exercise, lang=lang), indent=1, ensure_ascii=False) + "\n")
+        write_atomic(notebook, json.dumps(student_notebook(exercise, lang=lang, checks=packed), indent=1,
+                                          ensure_ascii=False) + "\n")
         written.append(notebook)
     else:
         keys = [["student", "question", "letter", "option"]]
         secret = release_secret(out)
         for student in students:
             orders = shuffled_orders(exercise, student, secret)
-            nb = student_notebook(exercise, student, lang, orders)
+            nb = student_notebook(exercise, student, lang, orders, checks=packed)
             notebook = out / _safe(student) / f"{exercise.id}.ipynb"
             write_atomic(notebook, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
             written.append(notebook)
@@ -134,7 +170,7 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
         write_atomic(out / "keys.csv", csv_text(keys))
         written.append(out / "keys.csv")
     bundle = out / f"{exercise.id}{BUNDLE_SUFFIX}"
-    write_bundle(exercise, bundle)
+    write_atomic(bundle, json.dumps(checks, ensure_ascii=False, separators=(",", ":")))
     written.append(bundle)
     for lang in ("en", "es"):
         statement = Path(exercise.path) / f"statement.{lang}.md"
