@@ -8,7 +8,10 @@ each notebook with a scratch cell of the student's own. Both implementations run
 notebooks, each in a fresh process: the one at `--before` (read from git: every pair with its
 passages) and the working tree's (groups, caps, a budget). Printed for each: seconds, peak
 memory of the process, entries reported and the bytes they take in `results.json`, and the ratios
-of the two. Times are wall clock and, since other work on the machine slows both, processor time. `--paragraphs N` adds one submission whose written answer holds N distinct 16-word
+of the two. Times are wall clock and, since other work on the machine slows both, processor time.
+The working tree's step is also run as grading runs it: the works streamed one line each to the
+comparison process, whose own peak memory is printed (the figure that should stay flat as the
+class grows). `--paragraphs N` adds one submission whose written answer holds N distinct 16-word
 paragraphs (the repetition check inside one submission); 0 leaves it out.
 """
 
@@ -97,15 +100,17 @@ def paragraphs_notebook(count: int, seed: int = 1) -> dict:
 
 
 def _works(notebooks: list[dict]) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """Each notebook's code and prose as the batch hands them to the step, before any cap: both
+    implementations see the same, whole input (the working tree's caps are its own to apply)."""
     from grader.notebook import parse_notebook
-    from grader.similarity import work_of
 
     out = []
     for i, nb in enumerate(notebooks):
         parsed = parse_notebook(json.dumps(nb).encode(), Path(f"student_{i:04d}.ipynb"))
-        work = work_of(f"student_{i:04d}", [c.source for c in parsed.code_cells],
-                       [(c.tags, c.source, c.source) for c in parsed.cells if c.kind == "markdown"])
-        out.append((work.student, work.code, work.texts))
+        code = "\n\n".join(c.source for c in parsed.code_cells)
+        texts = tuple((c.tags[0] if c.tags else f"cell {c.index + 1}", c.source) for c in parsed.cells
+                      if c.kind == "markdown" and c.source.strip())
+        out.append((f"student_{i:04d}", code, texts))
     return out
 
 
@@ -127,6 +132,19 @@ def _before_module(commit: str) -> object:
 def child(which: str, data: Path, commit: str) -> None:
     """Run one implementation on the works in `data`; print seconds, entries and bytes as JSON."""
     works = json.loads(data.read_text(encoding="utf-8"))
+    if which == "streamed":
+        from grader.comparison import Background
+        from grader.similarity import Work
+
+        items = [Work(s, c, tuple(tuple(t) for t in texts)) for s, c, texts in works]
+        started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        findings = Background([(items, None)]).result()
+        seconds = time.perf_counter() - started
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime - cpu,
+                          "peak_mib": usage.ru_maxrss / 1024, "entries": len(findings.groups),
+                          "bytes": len(json.dumps(findings.to_json(), indent=1, ensure_ascii=False))}))
+        return
     if which == "before":
         module = _before_module(commit)
         items = [module.Work(s, c, tuple(tuple(t) for t in texts)) for s, c, texts in works]  # type: ignore[attr-defined]
@@ -164,7 +182,7 @@ def row(label: str, before: dict, after: dict) -> str:
     return (f"{label}\n  before {side(before, 'pairs ')}\n  after  {side(after, 'groups')}\n"
             f"  ratio  time ×{before['seconds'] / max(after['seconds'], 1e-6):.1f} "
             f"(CPU ×{before['cpu'] / max(after['cpu'], 1e-6):.1f}), peak memory ×{before['peak_mib'] / after['peak_mib']:.1f}, "
-            f"results.json entries ×{before['bytes'] / max(after['bytes'], 1):.0f} smaller")
+            f"results.json entries {before['bytes'] / 2**20:.2f} MB → {after['bytes'] / 2**20:.2f} MB")
 
 
 def main() -> None:
@@ -186,6 +204,10 @@ def main() -> None:
             data = Path(tmp) / "works.json"
             data.write_text(json.dumps(_works(notebooks)), encoding="utf-8")
             print(row(label, measure("before", data, args.before), measure("after", data, args.before)), flush=True)
+            streamed = measure("streamed", data, args.before)
+            print(f"  as grading runs it (works streamed to its own process): {streamed['seconds']:.2f} s "
+                  f"({streamed['cpu']:.2f} s CPU), {streamed['peak_mib']:.0f} MiB peak in that process, "
+                  f"{streamed['entries']} groups", flush=True)
 
 
 if __name__ == "__main__":
