@@ -19,6 +19,7 @@ from __future__ import annotations
 import builtins
 import sys
 import types
+import warnings
 from typing import Any
 
 # Operators that only create, move or view tensors: never evidence of a forbidden function.
@@ -113,7 +114,8 @@ class Forbidden:
         for args in ((torch.zeros(2, 3),), (torch.zeros(2, 3), -1)):
             recorder = _operator_recorder(None, {})
             try:
-                with recorder:
+                with recorder, warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
                     original(*args)
             except Exception:
                 continue
@@ -163,22 +165,43 @@ class _Nothing:
         return None
 
 
+_RECORDER: Any = None
+
+
+def warm() -> None:
+    """Pay, once in the worker, what a dispatch mode's first use costs (its class, lazy imports),
+    so a child that records operators does not."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        with _operator_recorder(None, {}):
+            torch.zeros(1) + 1
+
+
 def _operator_recorder(forbidden: Forbidden | None, wanted: dict[str, str]) -> Any:
-    from torch.utils._python_dispatch import TorchDispatchMode
+    """A dispatch mode noting each ATen operator run under it (the class is made once)."""
+    global _RECORDER
+    if _RECORDER is None:
+        from torch.utils._python_dispatch import TorchDispatchMode
 
-    class Recorder(TorchDispatchMode):
-        def __init__(self) -> None:
-            super().__init__()
-            self.seen: set[str] = set()
+        class Recorder(TorchDispatchMode):
+            @classmethod
+            def _should_skip_dynamo(cls) -> bool:
+                return False  # never compiled: wrapping it for the compiler would import torch._dynamo (1.5 s)
 
-        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            name = _op_name(func)
-            self.seen.add(name)
-            if forbidden is not None and name in wanted:
-                forbidden.used.add(wanted[name])
-            return func(*args, **(kwargs or {}))
+            def __init__(self, forbidden: Forbidden | None, wanted: dict[str, str]) -> None:
+                super().__init__()
+                self.seen: set[str] = set()
+                self.forbidden, self.wanted = forbidden, wanted
 
-    return Recorder()
+            def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+                name = _op_name(func)
+                self.seen.add(name)
+                if self.forbidden is not None and name in self.wanted:
+                    self.forbidden.used.add(self.wanted[name])
+                return func(*args, **(kwargs or {}))
+
+        _RECORDER = Recorder
+    return _RECORDER(forbidden, wanted)
 
 
 def _op_name(func: Any) -> str:

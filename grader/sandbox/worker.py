@@ -20,7 +20,7 @@ import importlib
 import os
 import sys
 
-from . import cgroups, isolation, seccomp
+from . import cgroups, forbid, isolation, seccomp
 from .cgroups import Cgroup
 from .protocol import ProtocolError, read_frame, write_frame
 from .supervisor import Context, ParentGone, Setup, Spare, supervise
@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
         importlib.import_module("numpy.random")  # lazily loaded, and every child seeds it
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].use("Agg")
+    forbid.warm()
     level = isolation.active_level()
     keep = keep_paths()
     filter_program = seccomp.program()
