@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import _thread
 import builtins
+import faulthandler
 import io
 import os
 import random
@@ -419,6 +420,7 @@ def _quiet_kernel(capture: bool) -> int:
     probe prints (capturing probes), or -1."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
+    faulthandler.disable()  # the kernel's handler writes to the kernel's own log
     null = os.open(os.devnull, os.O_RDWR)
     printed = -1
     if capture:
