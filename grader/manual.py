@@ -197,10 +197,12 @@ class MarkStore:
         self.close()
 
     def _write(self, rows: list[tuple[Any, ...]], removed: list[tuple[str, str, str, str]]) -> None:
-        """One transaction: marks replaced or removed, and every change appended to the history."""
+        """One transaction: marks replaced or removed, and every change (a removal: points None)
+        appended to the history."""
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn.executemany("INSERT OR REPLACE INTO manual_scores VALUES (?,?,?,?,?,?,?,?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO manual_scores VALUES (?,?,?,?,?,?,?,?)",
+                                   [row for row in rows if row[4] is not None])
             self._conn.executemany(
                 "INSERT INTO manual_history (student, exercise, task, criterion, points, comment, source, entered_at) "
                 "VALUES (?,?,?,?,?,?,?,?)", rows)

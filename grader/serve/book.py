@@ -239,6 +239,8 @@ class Book:
 
     def remove(self, student: str, task_id: str, criterion: str, marker: str) -> None:
         self.check(student, task_id, criterion)
+        if (student, task_id, criterion) not in self.entries():
+            return
         with MarkStore(self.db) as store:
             store.remove(self.exercise, [(student, task_id, criterion)], source(marker))
 
