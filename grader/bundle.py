@@ -121,6 +121,15 @@ def _probe_from(p: dict[str, Any], store: _Blobs) -> Probe:
                  timeout=p["timeout"], capture=bool(p.get("capture", False)))
 
 
+def support_names(exercise: Exercise) -> list[str]:
+    """The entries of the exercise's support folder (`files/`), which `release` puts beside the
+    student's notebook and `check` shows to it again."""
+    folder = Path(exercise.path) / "files" if exercise.path else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
 def bundle_json(exercise: Exercise, lang: str | None = None) -> dict[str, Any]:
     """The public tests as data; `lang`, when given, is the language the notebook was released in."""
     tasks = plan_exercise(exercise, student_seed(exercise.id, "check"), public_only=True)
@@ -156,7 +165,8 @@ def bundle_json(exercise: Exercise, lang: str | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "format": FORMAT, "version": VERSION,
         "exercise": {"id": exercise.id, "version": exercise.version, "title": exercise.title.to_json(),
-                     "limits": exercise.limits.to_json(), "requires": list(exercise.requires)},
+                     "limits": exercise.limits.to_json(), "requires": list(exercise.requires),
+                     "files": support_names(exercise)},
         "tasks": out_tasks,
         "blobs": [base64.b64encode(b).decode("ascii") for b in store.blobs],
     }

@@ -11,9 +11,13 @@ makes `grader.check` name it, the module answers that call too.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import sys
+import tempfile
 import types
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,8 @@ from .sandbox import Sandbox
 from .sandbox.limits import CHECK_CEILING
 from .untrusted import name_text
 
+# A support file's name as the checks list it: one entry of the notebook's own folder.
+_EXERCISE_FILE = re.compile(r"(?!\.\.?$)[^/\x00]{1,255}")
 # A notebook's metadata may name only an exercise id; a folder is the caller's to give (--exercise).
 _EXERCISE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
 
@@ -81,7 +87,39 @@ def check_notebook(notebook_path: Path, exercise_ref: str | None) -> tuple[Submi
     ref = exercise_ref or notebook.exercise_id
     if ref is None:
         raise InputError(t("submission.unknown_exercise").en, notebook_path)
-    exercise, tasks, _ = _plan(notebook_path, ref, named_by_caller=exercise_ref is not None, notebook=notebook)
+    exercise, tasks, source = _plan(notebook_path, ref, named_by_caller=exercise_ref is not None, notebook=notebook)
+    with _support_beside(exercise, notebook_path, source) as exercise:
+        return _check(notebook_path, notebook, exercise, tasks)
+
+
+@contextlib.contextmanager
+def _support_beside(exercise: Exercise, notebook_path: Path, source: str) -> Iterator[Exercise]:
+    """Public tests from a checks file or the notebook's metadata: the support files `release`
+    put beside the notebook (named in the checks) are the ones the notebook sees, read-only, as
+    when it is graded. They are the student's own copies: shown to the sandboxed child only."""
+    if not source or Path(source).is_dir() or Path(source) == Path(exercise.path or "/nonexistent"):
+        yield exercise
+        return
+    try:
+        data = json.loads(Path(source).read_text(encoding="utf-8")) if source.endswith(BUNDLE_SUFFIX) \
+            else unpack(read_notebook(notebook_path).metadata.get("checks"), notebook_path)
+        names = [n for n in data["exercise"].get("files", []) if isinstance(n, str) and _EXERCISE_FILE.fullmatch(n)]
+    except (OSError, ValueError, KeyError, TypeError, InputError):
+        names = []
+    present = [n for n in names if (notebook_path.parent / n).exists()]
+    if not present:
+        yield exercise
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as holder:
+        files = Path(holder) / "files"
+        files.mkdir()
+        for name in present:
+            (files / name).symlink_to(notebook_path.parent.resolve() / name)
+        yield replace(exercise, path=holder)
+
+
+def _check(notebook_path: Path, notebook: StudentNotebook, exercise: Exercise,
+           tasks: tuple[PlannedTask, ...]) -> tuple[SubmissionResult, int]:
     tasks = tuple(replace(task, plots=()) for task in tasks)  # text output: no pictures to draw
     from .batch import preload_for, protected_paths
 

@@ -9,6 +9,7 @@ source checkout).
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import threading
 from dataclasses import replace
@@ -90,7 +91,36 @@ def load(ref: str) -> Exercise:
     return load_folder(resolve(ref))
 
 
+# What an exercise's support folder may hold: every notebook sees it (shared, read-only), one
+# mount per top-level entry.
+MAX_SUPPORT_ENTRIES = 1000
+MAX_SUPPORT_FILES = 20_000
+MAX_SUPPORT_BYTES = 8 * 1024**3
+
+
+def _check_support(folder: Path) -> None:
+    support = folder / "files"
+    if not support.is_dir():
+        return
+    entries = [p for p in support.iterdir() if not p.name.startswith(".")]
+    if len(entries) > MAX_SUPPORT_ENTRIES:
+        raise ExerciseError(f"{len(entries)} entries at the top of files/; at most {MAX_SUPPORT_ENTRIES} "
+                            "(put them in folders)", support)
+    count, size = 0, 0
+    for root, _, names in os.walk(support):
+        for name in names:
+            count += 1
+            try:
+                size += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+            if count > MAX_SUPPORT_FILES or size > MAX_SUPPORT_BYTES:
+                raise ExerciseError(f"files/ holds more than {MAX_SUPPORT_FILES} files or "
+                                    f"{MAX_SUPPORT_BYTES >> 30} GiB; every notebook would see it all", support)
+
+
 def _validate(exercise: Exercise, folder: Path) -> None:
+    _check_support(folder)
     seen: set[str] = set()
     for task in exercise.tasks:
         if task.id in seen:

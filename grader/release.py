@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +174,8 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
     bundle = out / f"{exercise.id}{BUNDLE_SUFFIX}"
     write_atomic(bundle, json.dumps(checks, ensure_ascii=False, separators=(",", ":")))
     written.append(bundle)
+    for folder in sorted({path.parent for path in written if path.suffix == ".ipynb"}):
+        written += ship_support_files(exercise, folder)
     for lang in ("en", "es"):
         statement = Path(exercise.path) / f"statement.{lang}.md"
         if statement.is_file():
@@ -179,6 +183,37 @@ def release(exercise: Exercise, out: Path, students: list[str] | None = None, la
             write_atomic(target, statement.read_text(encoding="utf-8"))
             written.append(target)
     return written
+
+
+def ship_support_files(exercise: Exercise, folder: Path) -> list[Path]:
+    """The exercise's support files (helper modules, data) beside a student's notebook, under the
+    paths the notebook uses; hard links where the file system allows (a class of 300 shares one
+    copy of a data set), copies elsewhere."""
+    source = Path(exercise.path) / "files" if exercise.path else None
+    if source is None or not source.is_dir():
+        return []
+
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shipped = []
+    for entry in sorted(source.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        target = folder / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+        if entry.is_dir():
+            shutil.copytree(entry, target, copy_function=link_or_copy)
+        else:
+            link_or_copy(str(entry), str(target))
+        shipped.append(target)
+    return shipped
 
 
 def _safe(name: str) -> str:
