@@ -12,6 +12,7 @@ from .verdict import Verdict, VerdictDecodeError
 
 if TYPE_CHECKING:
     from .parse import ParsedAnswer
+    from .trial import Seed
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -35,12 +36,25 @@ _FAILURE_TEXT: Final = {
 }
 
 
-def prepare(spec: DerivationSpec, *, latex: bool = False) -> None:
-    """Compile ``spec`` (and warm the LaTeX parser) in this process, so that every forked check
-    starts with the work done. Raises :class:`SpecError` for a broken spec. Idempotent."""
-    from .compiled import compile_spec
+_WARM: Final[set[str]] = set()
 
-    compile_spec(spec)
+
+def prepare(spec: DerivationSpec, *, latex: bool = False, seed: Seed | None = None) -> None:
+    """Compile ``spec`` (and warm the LaTeX parser, and work out the batch's points of ``seed``)
+    in this process, so that every forked check starts with the work done. Raises
+    :class:`SpecError` for a broken spec. Idempotent."""
+    from .compiled import compile_spec
+    from .trial import warm
+
+    cspec = compile_spec(spec)
+    warm(cspec, seed)
+    key = repr(spec)
+    if key not in _WARM:
+        # Check the spec's own answers once here: sympy's caches and the modules it loads on
+        # first use are then warm in every child forked for a student's answer.
+        _WARM.add(key)
+        for text in (spec.expected, *(m.answer for m in spec.misconceptions[:1])):
+            check_answer_in_process(spec, text, seed=0)
     if latex:
         from .latex import warm_up
 
@@ -48,7 +62,7 @@ def prepare(spec: DerivationSpec, *, latex: bool = False) -> None:
 
 
 def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = False,
-                            seed: int | None = None) -> Verdict:
+                            seed: Seed | None = None) -> Verdict:
     """Judge an answer in this process (soft time budgets only); see :func:`check_answer`.
 
     Meant for code that already runs in a bounded child, and for tests of pure cases.
@@ -96,7 +110,7 @@ def _not_text() -> Verdict:
 
 def check_answer(
     spec: DerivationSpec, text: str, *, latex: bool = False, limits: Limits = DEFAULT_LIMITS,
-    seed: int | None = None,
+    seed: Seed | None = None,
 ) -> Verdict:
     """Judge one answer (Python syntax, or LaTeX with ``latex=True``) against ``spec``.
 
@@ -107,13 +121,13 @@ def check_answer(
     """
     if not isinstance(text, str):
         return _not_text()
-    prepare(spec, latex=latex)
+    prepare(spec, latex=latex, seed=seed)
     return _decoded(run_bounded(_judge_one(spec, text, latex, seed), limits))
 
 
 def check_answers(
     items: Sequence[tuple[DerivationSpec, str, bool]], *, limits: Limits = DEFAULT_LIMITS,
-    parallel: int | None = None, seeds: Sequence[int | None] | None = None,
+    parallel: int | None = None, seeds: Sequence[Seed | None] | None = None,
 ) -> list[Verdict]:
     """Judge several ``(spec, text, latex)`` answers, e.g. all the answers of one notebook.
 
@@ -124,10 +138,10 @@ def check_answers(
     """
     if not items:
         return []
-    for spec, text, latex in items:
-        if isinstance(text, str):
-            prepare(spec, latex=latex)
     chosen = list(seeds) if seeds is not None else [None] * len(items)
+    for (spec, text, latex), seed in zip(items, chosen):
+        if isinstance(text, str):
+            prepare(spec, latex=latex, seed=seed)
     results = run_each([_judge_one(spec, text, latex, seed) for (spec, text, latex), seed in zip(items, chosen)],
                        limits, parallel=parallel or default_parallel())
     return [_decoded(result) for result in results]
@@ -139,7 +153,7 @@ def default_parallel() -> int:
     return max(2, min(os.cpu_count() or 1, 4))
 
 
-def _judge_one(spec: DerivationSpec, text: object, latex: bool, seed: int | None) -> Callable[[], object]:
+def _judge_one(spec: DerivationSpec, text: object, latex: bool, seed: Seed | None) -> Callable[[], object]:
     if not isinstance(text, str):
         return lambda: _not_text().to_json()
     return lambda: check_answer_in_process(spec, text, latex=latex, seed=seed).to_json()

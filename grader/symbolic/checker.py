@@ -17,7 +17,7 @@ from .limits import BudgetExceeded, soft_budget
 from .numeric import MIN_VALID, evaluate_all
 from .parse import ParsedAnswer, parse_python
 from .spec import DerivationSpec
-from .trial import new_trial
+from .trial import Seed, new_trial
 from .verdict import Layer, Verdict
 
 __all__ = ["DIAGNOSE_BUDGET_S", "NUMERIC_BUDGET_S", "READ_BUDGET_S", "check_answer_in_process", "read_answer"]
@@ -52,7 +52,7 @@ def read_answer(spec: DerivationSpec, text: str, *, latex: bool = False) -> Pars
 
 
 def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = False,
-                            seed: int | None = None) -> Verdict:
+                            seed: Seed | None = None) -> Verdict:
     """Judge ``text`` against ``spec`` here, with soft time budgets only, at points drawn from
     ``seed`` (a fresh random one by default: see ``trial.py``).
 
@@ -75,7 +75,7 @@ def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = Fa
                             "time or memory ran out while checking it", parsed.read_as)
 
 
-def _judge(cspec: CompiledSpec, parsed: ParsedAnswer, seed: int | None) -> Verdict:
+def _judge(cspec: CompiledSpec, parsed: ParsedAnswer, seed: Seed | None) -> Verdict:
     spec = cspec.spec
     student, read_as = parsed.expr, parsed.read_as
     with soft_budget(NUMERIC_BUDGET_S):

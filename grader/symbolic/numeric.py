@@ -28,7 +28,7 @@ from .vocab import H0_OPEN, SIGMA, Vocabulary
 
 __all__ = [
     "Point", "Realisation", "Sample", "Values", "draw_samples", "evaluate_all", "concretise",
-    "value_at", "close", "satisfies", "POINTS", "MIN_VALID",
+    "value_at", "close", "satisfies", "more_points", "POINTS", "MIN_VALID",
 ]
 
 POINTS: Final = 24
@@ -184,6 +184,25 @@ def draw_samples(
             on.append(Point(tuple(values.items()), p.realisation))
         at_bps.append((bp, tuple(on)))
     return Sample(tuple(points), realisations, tuple(at_bps))
+
+
+def more_points(spec: DerivationSpec, vocab: Vocabulary, constraints: Sequence[sp.Basic], sample: Sample,
+                seed: int, count: int) -> tuple[Point, ...]:
+    """``count`` more random points for ``sample`` (spread over its realisations), from ``seed``:
+    the points of one student's own, beside a sample shared by a batch."""
+    rng = random.Random(seed)
+    symbols = [(vocab.symbols[s.name], s.domain) for s in spec.symbols]
+    if not symbols:
+        return ()
+    near = {vocab.symbols[b.symbol]: b.at for b in spec.breakpoints}
+    out: list[Point] = []
+    for attempt in range(count * 40):
+        if len(out) == count:
+            break
+        values = {s: _random_value(d, rng, spread=attempt % 2 == 1) for s, d in symbols}
+        if all(abs(values[sym] - at) >= 1e-3 for sym, at in near.items()) and satisfies(values, constraints):
+            out.append(Point(tuple(values.items()), len(out) % len(sample.realisations)))
+    return tuple(out)
 
 
 def satisfies(values: dict[sp.Symbol, float], constraints: Sequence[sp.Basic]) -> bool:

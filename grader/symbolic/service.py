@@ -5,12 +5,13 @@ frames, to a single-threaded service (`python -m grader.symbolic.service`) that 
 once and judges each batch in a forked, resource-limited child (`check_answers`). Student code
 never runs in this service: it only reads answer text through the safe reader.
 
-Requests: {"op": "check" | "read", "specs": {id: spec_json}, "items": [[id, text, latex, seed], ...]}.
-Reply: {"verdicts": [verdict_json, ...]}.
+Requests: {"op": "check" | "read", "specs": {id: spec_json},
+"items": [[id, text, latex, [batch seed, student seed]], ...]}. Reply: {"verdicts": [verdict_json, ...]}.
 
-The seed of each answer's sample points is derived by the pool from a secret it draws when it
-starts (so once per batch) and the student's id: reproducible within a batch, different for every
-student and every batch, and written nowhere a student can read it.
+The seeds of each answer's sample points are derived by the pool from a secret it draws when it
+starts (so once per batch), the spec's id and, for the student's own points, the student's id:
+reproducible within a batch, different for every student and every batch, and written nowhere a
+student can read them.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def _read_only(spec: DerivationSpec, text: str, latex: bool) -> dict[str, Any]:
                               f"tu profesor corrige."}}
 
 
+def _seed(data: object) -> int | tuple[int, int] | None:
+    if isinstance(data, list) and len(data) == 2 and all(isinstance(v, int) for v in data):
+        return (data[0], data[1])
+    return data if isinstance(data, int) else None
+
+
 def _reader(spec: DerivationSpec, text: str | None, latex: bool) -> Callable[[], dict[str, Any] | None]:
     return lambda: None if text is None else _read_only(spec, text, latex)
 
@@ -72,7 +79,7 @@ def serve() -> int:
                     specs[key] = spec_from_json(data)
             rows = header["items"]
             items = [(specs[row[0]], row[1] if isinstance(row[1], str) else None, bool(row[2])) for row in rows]
-            seeds = [row[3] if len(row) > 3 and isinstance(row[3], int) else None for row in rows]
+            seeds = [_seed(row[3]) if len(row) > 3 else None for row in rows]
             if header.get("op") == "read":
                 for spec, _, latex in items:
                     prepare(spec, latex=latex)
@@ -96,7 +103,7 @@ class SymbolicService:
         self.sent: set[str] = set()
 
     def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]],
-                seeds: list[int] | None = None) -> list[Verdict | None]:
+                seeds: list[tuple[int, int]] | None = None) -> list[Verdict | None]:
         specs = {}
         keys = []
         for spec, _, _ in items:
@@ -106,7 +113,8 @@ class SymbolicService:
             if key not in self.sent:
                 specs[key] = data
         chosen = seeds if seeds is not None else [None] * len(items)
-        rows = [[k, t, latex, seed] for k, (_, t, latex), seed in zip(keys, items, chosen)]
+        rows = [[k, t, latex, None if seed is None else list(seed)]
+                for k, (_, t, latex), seed in zip(keys, items, chosen)]
         write_frame(self.proc.stdin.fileno(), {"op": op, "specs": specs, "items": rows})  # type: ignore[union-attr]
         self.sent.update(specs)
         reply = read_frame(self.proc.stdout.fileno()).header  # type: ignore[union-attr]
@@ -138,10 +146,13 @@ class SymbolicPool:
         self._lock = threading.Lock()
         self._secret = secrets.token_bytes(32)
 
-    def seed(self, student: str, spec_id: str) -> int:
-        """The seed of one student's answer: the same within this pool, unknowable without its
-        secret."""
-        message = json.dumps([student, spec_id]).encode()
+    def seed(self, student: str, spec_id: str) -> tuple[int, int]:
+        """The seeds of one student's answer, (the batch's, the student's own): the same within
+        this pool, unknowable without its secret."""
+        return self._derive(["batch", spec_id]), self._derive(["student", student, spec_id])
+
+    def _derive(self, parts: list[str]) -> int:
+        message = json.dumps(parts).encode()
         return int.from_bytes(hashlib.blake2b(message, key=self._secret, digest_size=8).digest(), "big")
 
     def request(self, op: str, items: list[tuple[DerivationSpec, Any, bool]],

@@ -1,10 +1,12 @@
 """The points of one check, and the expected answer's values there.
 
-A check's points come from its seed (the grader derives one per batch, student and answer, and
-shows it to no one), plus the points around the places where this answer or the expected one
+A check's points come from two seeds the grader derives from a secret it draws for each batch
+and shows to no one: the batch's (the same for every student of the batch, so the expected
+answer's values there are worked out once) and the student's own (a few more points, different
+for everyone). To these come the points around the places where this answer or the expected one
 changes definition (``breaks.py``). So no two students, and no two batches, are checked at the
-same points, and nothing in a public spec tells where they are. Without a seed (a direct call
-of the library), a fresh random one is drawn.
+same points, and nothing in a public spec tells where they are. Without a seed (a direct call of
+the library), fresh random ones are drawn.
 """
 
 from __future__ import annotations
@@ -13,22 +15,47 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final, overload
+from typing import Final, TypeAlias, overload
 
 import sympy as sp
 
 from .breaks import break_points
 from .compiled import CompiledSpec
-from .numeric import Sample, Values, concretise, draw_samples, evaluate_all, value_at
+from .numeric import Sample, Values, concretise, draw_samples, evaluate_all, more_points, value_at
 
-__all__ = ["LazyValues", "Trial", "fresh_seed", "new_trial"]
+__all__ = ["OWN_POINTS", "LazyValues", "Seed", "Trial", "fresh_seed", "new_trial", "warm"]
 
+Seed: TypeAlias = int | tuple[int, int]
+"""The seed of an answer's points: ``(the batch's, the student's)``, or one number for both."""
+
+OWN_POINTS: Final = 8
+"""Points drawn from the student's own seed, beside the batch's."""
 _ARG: Final = sp.Symbol("u")
+_SHARED: Final[dict[tuple[str, int], tuple[Sample, Values]]] = {}
+_SHARED_SIZE: Final = 64
 
 
 def fresh_seed() -> int:
     """A seed nobody can predict."""
     return secrets.randbits(64)
+
+
+def _shared(cspec: CompiledSpec, seed: int) -> tuple[Sample, Values]:
+    """The batch's points of ``cspec`` and the expected values there (kept: every student's check
+    forked after :func:`warm` finds them done)."""
+    key = (repr(cspec.spec), seed)
+    if key not in _SHARED:
+        if len(_SHARED) >= _SHARED_SIZE:
+            _SHARED.clear()
+        sample = draw_samples(cspec.spec, cspec.vocab, cspec.constraints, seed)
+        _SHARED[key] = (sample, evaluate_all(cspec.expected, sample))
+    return _SHARED[key]
+
+
+def warm(cspec: CompiledSpec, seed: Seed | None) -> None:
+    """Work out the batch's points here, before checks are forked from this process."""
+    if isinstance(seed, tuple):
+        _shared(cspec, seed[0])
 
 
 class LazyValues(Sequence[float | None]):
@@ -84,9 +111,16 @@ class Trial:
         )
 
 
-def new_trial(cspec: CompiledSpec, student: sp.Expr, seed: int | None = None) -> Trial:
+def new_trial(cspec: CompiledSpec, student: sp.Expr, seed: Seed | None = None) -> Trial:
     """The points at which ``student`` is compared with the expected answer."""
+    if seed is None:
+        seed = (fresh_seed(), fresh_seed())
+    shared, own = (seed, seed) if isinstance(seed, int) else seed
+    base, base_values = _shared(cspec, shared)
     spec = cspec.spec
-    base = draw_samples(spec, cspec.vocab, cspec.constraints, fresh_seed() if seed is None else seed)
-    samples = base.with_points(break_points(cspec, student, base))
-    return Trial(cspec, samples, evaluate_all(cspec.expected, samples))
+    extra = more_points(spec, cspec.vocab, cspec.constraints, base, own, OWN_POINTS)
+    extra += break_points(cspec, student, base.with_points(extra))
+    if not extra:
+        return Trial(cspec, base, base_values)
+    added = Sample(extra, base.realisations, base.at_breakpoints)
+    return Trial(cspec, base.with_points(extra), base_values + evaluate_all(cspec.expected, added))

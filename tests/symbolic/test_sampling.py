@@ -95,12 +95,24 @@ def test_the_points_depend_on_the_seed(specs: dict[str, DerivationSpec]) -> None
 
 
 def test_each_student_and_each_batch_has_points_of_its_own(specs: dict[str, DerivationSpec]) -> None:
-    pool, other_batch = SymbolicPool(), SymbolicPool()
+    pool, other_batch = SymbolicPool(), SymbolicPool()  # seeds: (the batch's, the student's)
     ana = pool.seed("ana", "d_tanh")
     assert ana == pool.seed("ana", "d_tanh")  # reproducible within the batch
-    assert ana != pool.seed("bea", "d_tanh")
-    assert ana != pool.seed("ana", "d_relu")
-    assert ana != other_batch.seed("ana", "d_tanh")
+    bea = pool.seed("bea", "d_tanh")
+    assert ana[0] == bea[0] and ana[1] != bea[1]  # the batch's points, and each student's own
+    assert ana[0] != pool.seed("ana", "d_relu")[0] and ana[1] != pool.seed("ana", "d_relu")[1]
+    later = other_batch.seed("ana", "d_tanh")
+    assert ana[0] != later[0] and ana[1] != later[1]
+
+
+def test_two_students_of_a_batch_are_not_checked_at_the_same_points(specs: dict[str, DerivationSpec]) -> None:
+    from grader.symbolic.trial import new_trial
+
+    cspec = compile_spec(specs["d_tanh"])
+    pool = SymbolicPool()
+    ana = new_trial(cspec, cspec.expected, pool.seed("ana", "d_tanh")).samples.points
+    bea = new_trial(cspec, cspec.expected, pool.seed("bea", "d_tanh")).samples.points
+    assert set(ana) & set(bea) and set(ana) - set(bea)  # shared points, and points of their own
 
 
 @pytest.mark.parametrize("seed", SEEDS)
