@@ -98,7 +98,9 @@ def files_of(folder: str | None) -> tuple[tuple[str, str], ...]:
     if not folder or not os.path.isdir(folder):
         return ()
     names = sorted(name for name in os.listdir(folder) if not name.startswith("."))[:MAX_FILES]
-    return tuple((os.path.join(os.path.realpath(folder), name), name) for name in names)
+    # Resolved here, on the host's side: inside the child's half-built root, a link's absolute
+    # target would point into the new root, not the host's.
+    return tuple((os.path.realpath(os.path.join(folder, name)), name) for name in names)
 
 
 @dataclass

@@ -140,3 +140,27 @@ def test_a_missing_helper_module_is_named_and_grading_again_once_it_is_back_regr
     assert "graded 2, unchanged 0" in output
     assert all("environment" not in sub for sub in results.values())
     assert 'id="environment"' not in (out / "index.html").read_text()
+
+
+def test_release_ships_the_support_files_and_check_shows_them_to_the_notebook(tmp_path: Path) -> None:
+    # A student gets the released folder: their notebook, the checks, the helper modules and the
+    # data, under the paths the notebook opens. `grader check` there passes the public tests of a
+    # correct notebook (the helpers import, the data opens), with nothing of the exercise folder.
+    released = tmp_path / "release"
+    result = CliRunner().invoke(main, ["release", str(EXAMPLE), "--out", str(released)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for name in ("lr_utils.py", "test_cases.py", "datasets"):
+        assert (released / name).exists(), sorted(p.name for p in released.iterdir())
+    assert (released / "datasets" / "train_cats.h5").read_bytes() == (EXAMPLE / "files" / "datasets" / "train_cats.h5").read_bytes()
+    checks = json.loads(next(released.glob("*.checks.json")).read_text())
+    assert checks["exercise"]["files"] == ["datasets", "lr_utils.py", "test_cases.py"]
+    classroom = tmp_path / "class"
+    make_class(classroom)
+    mine = next(released.glob("*.ipynb"))
+    shutil.copy(classroom / "right_01.ipynb", mine)
+    passed = CliRunner().invoke(main, ["check", str(mine)], catch_exceptions=False)
+    assert passed.exit_code == 0, passed.output
+    assert "✗" not in passed.output and "public tests:" in passed.output
+    (released / "datasets" / "train_cats.h5").unlink()  # the data the student was given, lost
+    lost = CliRunner().invoke(main, ["check", str(mine)], catch_exceptions=False)
+    assert "train_cats.h5" in lost.output, lost.output
