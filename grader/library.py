@@ -14,7 +14,6 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .errors import ExerciseError
@@ -52,7 +51,7 @@ def resolve(ref: str) -> Path:
     if (as_path / "exercise.py").is_file():
         return as_path.resolve()
     if "/" in ref or ref.startswith("."):
-        raise ExerciseError(f"no exercise.py in this folder", as_path)
+        raise ExerciseError("no exercise.py in this folder", as_path)
     bundled = exercises_root() / ref
     if (bundled / "exercise.py").is_file():
         return bundled.resolve()

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from . import codec, compat, isolation, seccomp
 from .forbid import Forbidden
 from .limits import Limits
-from .protocol import Frame, encode_frame, read_frame
+from .protocol import encode_frame, read_frame
 
 # Bound before any student code runs, so a student rebinding these names changes nothing here.
 _write = os.write

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.sandbox import isolation
-
 from tests.conftest import make_notebook
 
 from .world import SOLUTION, grader_command
