@@ -4,12 +4,15 @@ An answer travels with its grade (the pending rubric lines hold it as `got`); a 
 before that was so is answered from the notebook's tagged markdown cell, when the file is still
 where it was graded from. Answers are grouped with the comparison's own pieces: the words it
 compares (case, accents and punctuation folded), word shingles, a sketch index naming the few
-candidates worth comparing, and Jaccard similarity. The same words make the same answer; a
-shingle overlap of NEAR or more, a nearly identical one.
+candidates worth comparing, and Jaccard similarity. The same text but for case, accents, spacing
+and the marks of prose makes the same answer; a shingle overlap of NEAR or more, a nearly
+identical one (offered, never ticked in advance).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,25 +64,31 @@ class Answers:
     near: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # student -> (other, similarity)
 
 
-def _key(text: str) -> tuple[str, ...]:
-    found = words(text)
-    return tuple(found) if found else ("\0", text.strip())  # no words (symbols only): the text itself
+_PROSE_MARKS = re.compile(r"[.,;:!?¡¿\"'«»“”‘’…]+")
+
+
+def same_key(text: str) -> str:
+    """What two answers must share to be the same: their text with case, accents, spacing and the
+    marks of prose folded away. Symbols stay: `a + b` and `a - b` are different answers."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(_PROSE_MARKS.sub(" ", folded).split()) or text.strip()
 
 
 def group(text: dict[str, str]) -> Answers:
     answers = Answers(text)
-    classes: dict[tuple[str, ...], list[str]] = {}
+    classes: dict[str, list[str]] = {}
     for student in sorted(text):
-        classes.setdefault(_key(text[student]), []).append(student)
+        classes.setdefault(same_key(text[student]), []).append(student)
     for members in classes.values():
         for student in members:
             answers.same[student] = [m for m in members if m != student]
-    # Near copies, compared one representative per class of identical answers.
+    # Nearly the same: one representative per class of identical answers, compared by its words.
     index = Index(CANDIDATES)
     reps: list[tuple[list[str], np.ndarray]] = []
-    for key, members in classes.items():
-        prints = shingles(list(key), SHINGLE) if key[0] != "\0" else None
-        if prints is None or not len(prints):
+    for members in classes.values():
+        prints = shingles(words(text[members[0]]), SHINGLE)
+        if not len(prints):
             continue
         keys = sketch(prints, SKETCH)
         for other in index.candidates(keys, CANDIDATES, 1):

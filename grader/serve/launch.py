@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Self, TextIO
 
 from ..errors import InputError
 from .security import is_loopback
@@ -96,7 +96,7 @@ class Server:
         finally:
             self.close()
 
-    def start(self) -> Server:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self._thread.start()
         while not self.server.started:
@@ -118,10 +118,10 @@ class Server:
         except OSError:
             pass
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 

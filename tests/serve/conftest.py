@@ -115,7 +115,7 @@ class Client:
         request = urllib.request.Request(self.base + path, data=body, method=method, headers=sent)
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+            def redirect_request(self, *args, **kwargs):
                 return None
 
         opener = urllib.request.build_opener(NoRedirect)

@@ -18,7 +18,7 @@ from grader.manual import MarkStore
 from grader.report.ui import number
 
 from ..lms.platforms import moodle_import_worksheet
-from .conftest import HOSTILE, STUDENTS, TEXT_TASKS, Marker
+from .conftest import HOSTILE, STUDENTS, Marker
 
 MARKER = "Keyboard Marker"
 
@@ -96,7 +96,7 @@ def test_every_pending_criterion_is_marked_with_the_keyboard_alone(marker, serve
             marker.shot("marking-keyboard")
         before = page.url
         page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: url != before)
+        page.wait_for_url(lambda url, old=before: url != old)
         for name, points in typed.items():
             note = comment if name == names[-1] else ""
             expected[(student, task, name)] = (points, note)

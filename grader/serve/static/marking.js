@@ -4,7 +4,8 @@
 //   .      half a point more for the criterion just set
 //   Enter  save and go to the next answer awaiting marks
 //   j / k  next / previous answer, without saving
-//   c      comment on the current criterion (Esc leaves the box; Enter there saves too)
+//   c      comment on the criterion just given points, or else the current one (Esc leaves
+//          the box; Enter there saves too)
 //   ↑ / ↓  move between criteria
 //   a      take the suggestion for every criterion still empty
 (function () {
@@ -16,6 +17,7 @@
   var rows = Array.prototype.slice.call(form.querySelectorAll("tr[data-criterion]"));
   var current = 0;
   var lastSet = -1;
+  var justSet = false; // the last key gave points: `c` comments on that criterion
 
   function points(i) {
     return rows[i].querySelector("input.points");
@@ -83,11 +85,14 @@
       return; // typing a number or a comment; Enter there submits the form by itself
     }
     var key = event.key;
+    var gave = false;
     if (/^[0-9]$/.test(key) && rows.length) {
+      gave = true;
       if (set(current, Number(key))) {
         select(current + 1);
       }
     } else if (key === "." && lastSet >= 0) {
+      gave = true;
       set(lastSet, Number(points(lastSet).value || 0) + 0.5);
     } else if (key === "Enter") {
       if (el && (el.tagName === "A" || el.tagName === "BUTTON")) {
@@ -103,7 +108,9 @@
     } else if (key === "k") {
       go("prev");
     } else if (key === "c" && rows.length) {
-      rows[current].querySelector("input.comment").focus();
+      var target = justSet && lastSet >= 0 ? lastSet : current;
+      select(target);
+      rows[target].querySelector("input.comment").focus();
     } else if (key === "ArrowDown") {
       select(current + 1);
     } else if (key === "ArrowUp") {
@@ -118,6 +125,7 @@
     } else {
       return;
     }
+    justSet = gave;
     event.preventDefault();
   });
 })();
