@@ -164,3 +164,10 @@ def test_packed_tests_are_data_with_a_ceiling():
 
     checks = find({CHECKS_VARIABLE: pack(data)}, None, None)
     assert checks.exercise.limits.memory_bytes <= 4 * 1024**3
+
+
+def test_import_grader_stays_light_and_check_is_callable_after_the_cli_module_is_imported():
+    code = ("import sys, grader\nprint(sorted(m for m in ('numpy', 'torch', 'sympy', 'IPython', 'grader.live', 'reference')"
+            " if m in sys.modules))\nimport grader.check\nprint(callable(grader.check), callable(grader.check_all))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "True True"]
