@@ -63,3 +63,14 @@ def test_the_installed_grader_releases_and_checks(installed):
     check = subprocess.run([str(bin_dir / "grader"), "check", str(tmp / "rel" / "activations.ipynb")],
                            capture_output=True, text=True, cwd=tmp)
     assert check.returncode == 1 and "hidden test(s) not run" in check.stdout
+
+
+def test_the_wheel_holds_the_marking_server_s_templates_and_files(installed):
+    tmp, bin_dir = installed
+    code = ("import grader.library as L, importlib.resources as r; "
+            "print((L.bundle_dir('templates') / 'serve' / 'mark.html.j2').is_file(), "
+            "(r.files('grader.serve') / 'static' / 'marking.js').is_file(), "
+            "(r.files('grader.serve') / 'static' / 'serve.css').is_file())")
+    out = subprocess.run([str(bin_dir / "python"), "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp).stdout.split()
+    assert out == ["True", "True", "True"]
