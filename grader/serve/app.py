@@ -18,6 +18,7 @@ KEY is the student's report file stem. Gradebook work and rendering run in worke
 from __future__ import annotations
 
 import getpass
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote
@@ -180,8 +181,8 @@ class App:
         form = self.form(request)
         name = clean(form.get("marker", [""])[0]).strip()[:60]
         back = form.get("back", ["/"])[0]
-        if not back.startswith("/") or back.startswith("//") or "\\" in back:
-            back = "/"  # only somewhere on this server
+        if not _LOCAL.fullmatch(back):
+            back = "/"  # only a path on this server: never `//elsewhere`, whatever a browser strips
         if not name:
             return self.message(request, 400, self.nav(request).w["error"], "A marker needs a name.", back)
         response = RedirectResponse(back, status_code=303)
@@ -194,6 +195,9 @@ class App:
             return Response("Not found\n", status_code=404, media_type="text/plain")
         return Response(asset.body, media_type=asset.media_type,
                         headers={"cache-control": "private, max-age=86400"})
+
+
+_LOCAL = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~?=&%+-]*")
 
 
 def build(book: Book, token: str, *, port: int, loopback_only: bool = True, outputs: Outputs | None = None

@@ -40,7 +40,10 @@ def flash(query: dict[str, str], lang: str) -> dict[str, str] | None:
         saved, of, kept = int(query["saved"]), int(query.get("of", "0")), int(query.get("kept", "0"))
     except ValueError:
         return None
-    text = w["saved"].format(marks=saved, students=of) if saved else w["saved_none"]
+    def count(n: int, word: str) -> str:
+        return f"{n} {w[word + ('_one' if n == 1 else '_many')]}"
+
+    text = w["saved"].format(marks=count(saved, "mark"), students=count(of, "student")) if saved else w["saved_none"]
     if kept:
         text += " " + w["kept"].format(n=kept)
     return {"kind": "ok" if saved else "note", "text": text}

@@ -21,7 +21,7 @@ import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -122,7 +122,8 @@ class Guard:
                 return
             # The token leaves the address for a cookie: not kept in history, never sent on.
             rest = urlencode([(k, v) for k, vs in query.items() if k != "token" for v in vs])
-            target = scope.get("path", "/") + (f"?{rest}" if rest else "")
+            path = "/" + quote(scope.get("path", "/").lstrip("/"), safe="/-._~")  # never `//elsewhere`
+            target = path + (f"?{rest}" if rest else "")
             cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
             await with_headers({"type": "http.response.start", "status": 303,
                                 "headers": [(b"location", target.encode("latin-1")), (b"set-cookie", cookie.encode()),

@@ -27,7 +27,8 @@ WORDS: dict[str, dict[str, str]] = {
         "key_jk": "next / previous answer without saving", "key_c": "comment on the criterion just given points (or the current one)",
         "key_arrows": "move between criteria", "key_a": "take the suggestions for unmarked criteria",
         "key_esc": "leave a comment box",
-        "saved": "Saved {marks} marks of {students} students.", "saved_none": "Nothing was entered: nothing saved.",
+        "saved": "Saved {marks} for {students}.", "saved_none": "Nothing was entered: nothing saved.",
+        "mark_one": "mark", "mark_many": "marks", "student_one": "student", "student_many": "students",
         "kept": "{n} marks of similar answers were already entered and were left as they were.",
         "grid_note": ("Every answer to this question on one page. Fill in points (blank: left as it is) and save "
                       "once."),
@@ -67,7 +68,8 @@ WORDS: dict[str, dict[str, str]] = {
         "key_jk": "respuesta siguiente / anterior sin guardar", "key_c": "comentar el criterio recién puntuado (o el actual)",
         "key_arrows": "moverse entre criterios", "key_a": "tomar las sugerencias en los criterios sin nota",
         "key_esc": "salir de un comentario",
-        "saved": "Guardadas {marks} notas de {students} estudiantes.", "saved_none": "No se escribió nada: nada guardado.",
+        "saved": "Guardado: {marks}, de {students}.", "saved_none": "No se escribió nada: nada guardado.",
+        "mark_one": "nota", "mark_many": "notas", "student_one": "estudiante", "student_many": "estudiantes",
         "kept": "{n} notas de respuestas parecidas ya estaban puestas y no se cambiaron.",
         "grid_note": ("Todas las respuestas a esta pregunta en una página. Escribe los puntos (en blanco: se deja "
                       "como está) y guarda una vez."),

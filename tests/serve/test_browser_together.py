@@ -86,3 +86,24 @@ def test_the_same_answer_saved_by_both_keeps_the_later_and_the_history(pair, out
     bea.open("/mark/t4/s05")
     assert re.search(r"Marked 0 by bea", bea.page.content())
     assert "seen by 1" in bea.page.locator("details.history").text_content()
+
+
+def test_without_javascript_the_marking_page_is_a_plain_form(browser, server, out):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.goto(server.base + "/mark/t5/s03")
+        page.fill("input[name='points.composition']", "1")
+        page.fill("input[name='points.product']", "0.5")
+        page.fill("input[name='comment.product']", "which paths?")
+        page.press("input[name='comment.product']", "Enter")  # the browser's own form submission
+        page.wait_for_url(lambda url: "/mark/t5/s04" in url)
+        assert "Saved 2 marks for 1 student." in page.content()
+        page.click("a[rel=prev]")
+        assert page.input_value("input[name='points.product']") == "0.5"
+    finally:
+        context.close()
+    with MarkStore(out / "gradebook.sqlite") as store:
+        stored = {(e.student, e.task, e.criterion): e for e in store.entries("exam")}
+    assert (stored[("s03", "t5", "product")].points, stored[("s03", "t5", "product")].comment) == (0.5, "which paths?")

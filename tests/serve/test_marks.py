@@ -6,6 +6,7 @@ overwriting nothing."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 from click.testing import CliRunner
@@ -185,3 +186,39 @@ def test_hostile_answers_leave_the_server_as_text(server):
             assert "&lt;script&gt;window.__pwned" in body and "{{ 7*7 }}" in body
             assert r"\frac{\partial L}{\partial w}" in body
     assert PAYLOAD.startswith("<script>")
+
+
+def test_the_grid_saves_every_changed_box_at_once_and_keeps_comments(server, out):
+    client = signed_in(server)
+    page = client.get("/mark/t3/grid").body
+    csrf = csrf_of(page)
+    assert page.count('name="p:') == 3 * len(STUDENTS) and "<pre" in page
+    client.post("/mark/t3/s11", {"csrf": csrf, "points.lstm": "1", "comment.lstm": "kept through the grid"})
+    reply = client.post("/mark/t3/grid", {"csrf": csrf, "p:s11:lstm": "0.5", "o:s11:lstm": "1",
+                                          "p:s11:uses": "1", "o:s11:uses": "", "p:s12:uses": "", "o:s12:uses": "",
+                                          "p:s10:uses": "1", "o:s10:uses": "1"})
+    assert reply.status == 303 and "saved=2" in reply.headers["location"]
+    stored = entries(out)
+    assert (stored[("s11", "t3", "lstm")].points, stored[("s11", "t3", "lstm")].comment) == (0.5,
+                                                                                            "kept through the grid")
+    assert stored[("s11", "t3", "uses")].points == 1
+    assert ("s12", "t3", "uses") not in stored and ("s10", "t3", "uses") not in stored
+
+
+def class_row(page: str, student: str) -> str:
+    """The student's row in the class page's list of every student: their score and its maximum."""
+    found = re.search(rf'<a href="/students/{student}">{student}</a></td>\s*<td class="num">.*?</span></span> '
+                      r"([\d.]+) / (\d+)</td>", page, re.DOTALL)
+    assert found, student
+    return found.group(1)
+
+
+def test_the_class_page_is_live_and_links_every_student(server, out):
+    client = signed_in(server)
+    before = client.get("/").body
+    assert all(f'href="/students/{s}"' in before for s in STUDENTS)
+    csrf = csrf_of(client.get("/mark/t5/s08").body)
+    client.post("/mark/t5/s08", {"csrf": csrf, "points.composition": "1", "points.product": "1"})
+    after = client.get("/").body
+    assert float(class_row(after, "s08")) == float(class_row(before, "s08")) + 2
+    assert class_row(after, "s07") == class_row(before, "s07")

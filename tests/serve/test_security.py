@@ -140,3 +140,16 @@ def test_serve_usage_errors_name_the_problem(tmp_path, out):
         busy.close()
     result = CliRunner().invoke(main, ["serve", str(out), "--exercise", "activations"])
     assert result.exit_code == 2 and "no graded submissions of activations" in result.output
+
+
+def test_redirects_stay_on_this_server(server):
+    first = Client(server.base).get(f"//evil.example/?token={server.token}")
+    assert first.status == 303 and first.headers["location"] == "/evil.example/"
+    client = signed_in(server)
+    csrf = csrf_of(client.get("/mark").body)
+    for back in ("//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "javascript:x",
+                 "/%0a/evil.example\n"):
+        reply = client.post("/marker", {"csrf": csrf, "marker": "ana", "back": back})
+        assert reply.status == 303 and reply.headers["location"] == "/", back
+    assert client.post("/marker", {"csrf": csrf, "marker": "ana", "back": "/mark/t1/s01?x=1"}).headers["location"] \
+        == "/mark/t1/s01?x=1"
