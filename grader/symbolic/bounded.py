@@ -1,9 +1,15 @@
-"""Run a callable in a forked child with hard limits, and get its JSON result back;
-:func:`run_each` runs several, each in a child of its own under limits of its own, a few at a time.
+"""Run callables in forked children with hard limits, and get their JSON results back.
 
-The child gets ``RLIMIT_AS`` (memory above what the process already maps), ``RLIMIT_CPU``,
-no core files and no file writes; the parent kills it after a wall-clock timeout, reads at most
-``max_output`` bytes from a pipe, and decodes them as JSON. Nothing from the child is unpickled.
+:func:`run_each` runs several calls, each under limits of its own: a few worker children (forked
+once, so that what one call leaves in sympy's caches helps the next) take the calls one at a time
+from the parent, which gives each call its own wall-clock deadline and each worker a processor
+limit that restarts with every call. A call that passes its deadline or its limit takes its worker
+down with it, and a fresh worker carries on with the calls still waiting: a call costs at most its
+own budget, and costs no other call anything but a share of the machine.
+
+A worker gets ``RLIMIT_AS`` (memory above what the process already maps), ``RLIMIT_CPU``, no
+core files and no file writes; the parent reads at most ``max_output`` bytes of each result and
+decodes them as JSON. Nothing from a child is unpickled.
 
 Forking (rather than spawning) is deliberate: the child starts with sympy already imported and
 the spec already compiled, in milliseconds. The child only ever runs sympy and our own code.
@@ -13,11 +19,14 @@ POSIX only; the memory limit needs Linux's ``/proc/self/statm`` to know the curr
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import select
 import signal
+import struct
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
@@ -66,37 +75,64 @@ def _current_size() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(fn: Callable[[], JSONValue], limits: Limits, write_fd: int) -> None:
-    """Runs in the child; never returns (``os._exit``), so no parent code runs twice."""
+def _worker(fns: Sequence[Callable[[], JSONValue]], limits: Limits, tasks_fd: int, results_fd: int) -> None:
+    """Runs in a worker child: answers each call index the parent sends with one framed result.
+    Never returns (``os._exit``), so no parent code runs twice."""
     code = 0
     try:
         signal.signal(signal.SIGXCPU, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-        cpu = max(1, int(limits.cpu_s))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         size = _current_size()
         if size is not None:
             cap = size + limits.memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        try:
-            payload = {"ok": True, "value": fn()}
-            data = json.dumps(payload, allow_nan=False).encode()
-        except MemoryError:
-            data = b'{"ok": false, "failure": "memory"}'
-        except BaseException as exc:  # noqa: BLE001 - anything the callable does is reported
-            data = json.dumps(
-                {"ok": False, "failure": "crashed", "detail": type(exc).__name__}
-            ).encode()
-        view = memoryview(data)
-        while view:
-            written = os.write(write_fd, view)
-            view = view[written:]
+        _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        while True:
+            wanted = _read_exactly(tasks_fd, 4)
+            if wanted is None:
+                break
+            (index,) = struct.unpack(">I", wanted)
+            # Each call gets the whole processor budget, counted from what the worker has used.
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            soft = math.ceil(used.ru_utime + used.ru_stime) + max(1, int(limits.cpu_s))
+            resource.setrlimit(resource.RLIMIT_CPU, (soft if cpu_hard == resource.RLIM_INFINITY
+                                                     else min(soft, cpu_hard), cpu_hard))
+            _write_all(results_fd, _framed(_call(fns[index])))
     except BaseException:  # noqa: BLE001 - even a failing write must end in _exit
         code = 1
     finally:
         os._exit(code)
+
+
+def _call(fn: Callable[[], JSONValue]) -> bytes:
+    try:
+        return json.dumps({"ok": True, "value": fn()}, allow_nan=False).encode()
+    except MemoryError:
+        return b'{"ok": false, "failure": "memory"}'
+    except BaseException as exc:  # noqa: BLE001 - anything the callable does is reported
+        return json.dumps({"ok": False, "failure": "crashed", "detail": type(exc).__name__}).encode()
+
+
+def _framed(data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + data
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def run_bounded(fn: Callable[[], JSONValue], limits: Limits = Limits()) -> BoundedResult:
@@ -109,87 +145,138 @@ def run_bounded(fn: Callable[[], JSONValue], limits: Limits = Limits()) -> Bound
 
 
 @dataclass
-class _Running:
-    """A child the parent is reading from."""
+class _Worker:
+    """A worker child, seen from the parent: the call it is on and what it has sent of the result."""
 
-    index: int
     pid: int
-    fd: int
-    start: float
-    chunks: list[bytes] = field(default_factory=list)
-    size: int = 0
+    tasks_fd: int
+    results_fd: int
+    index: int = -1
+    started: float = 0.0
+    buffer: bytearray = field(default_factory=bytearray)
+
+    @classmethod
+    def start(cls, fns: Sequence[Callable[[], JSONValue]], limits: Limits) -> _Worker:
+        tasks_read, tasks_write = os.pipe()
+        results_read, results_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            os.close(tasks_write)
+            os.close(results_read)
+            _worker(fns, limits, tasks_read, results_write)
+        os.close(tasks_read)
+        os.close(results_write)
+        return cls(pid, tasks_write, results_read)
+
+    def give(self, index: int) -> bool:
+        """Send the next call; False when the worker is gone."""
+        self.index, self.started = index, time.monotonic()
+        self.buffer.clear()
+        try:
+            _write_all(self.tasks_fd, struct.pack(">I", index))
+        except OSError:
+            return False
+        return True
+
+    def result(self, limits: Limits) -> bytes | None:
+        """The current call's result, once all of it has arrived."""
+        if len(self.buffer) < 4:
+            return None
+        (size,) = struct.unpack(">I", self.buffer[:4])
+        if size > limits.max_output:
+            raise OverflowError(size)
+        if len(self.buffer) < 4 + size:
+            return None
+        return bytes(self.buffer[4:4 + size])
+
+    def end(self) -> int:
+        """Stop the worker (it has nothing left to do, or must not go on) and reap it."""
+        for fd in (self.tasks_fd, self.results_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _kill(self.pid)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            status = 0  # reaped elsewhere (SIGCHLD ignored by the host)
+        return status
 
 
 def run_each(
     fns: Sequence[Callable[[], JSONValue]], limits: Limits = Limits(), *, parallel: int = 2
 ) -> list[BoundedResult]:
-    """Call each of ``fns`` in a forked child of its own, each under the whole of ``limits``, at
-    most ``parallel`` at a time; the results come back in order.
+    """Call each of ``fns`` under the whole of ``limits`` in at most ``parallel`` worker children
+    (see the module's docstring); the results come back in the order of ``fns``.
 
-    One call that uses up its limits costs only its own budget: the others run beside it (or
-    after it) with budgets of their own, so n calls take at most about n budgets / ``parallel``.
+    n calls take at most about n budgets / ``parallel``, and a call that uses up its budget
+    changes no other call's result.
     """
     results: list[BoundedResult | None] = [None] * len(fns)
-    waiting = list(range(len(fns)))
-    waiting.reverse()
-    running: dict[int, _Running] = {}
+    waiting = deque(range(len(fns)))
+    workers: dict[int, _Worker] = {}
+
+    def finish(worker: _Worker, result: BoundedResult, stop: bool) -> None:
+        results[worker.index] = result
+        if stop or not waiting:
+            del workers[worker.results_fd]
+            worker.end()
+        elif not worker.give(waiting.popleft()):
+            waiting.appendleft(worker.index)
+            del workers[worker.results_fd]
+            worker.end()
+
     try:
-        while waiting or running:
-            while waiting and len(running) < max(1, parallel):
-                child = _start(waiting.pop(), fns, limits)
-                running[child.fd] = child
+        while waiting or workers:
+            while waiting and len(workers) < max(1, parallel):
+                worker = _Worker.start(fns, limits)
+                workers[worker.results_fd] = worker
+                if not worker.give(waiting.popleft()):
+                    waiting.appendleft(worker.index)
+                    del workers[worker.results_fd]
+                    worker.end()
             now = time.monotonic()
-            for child in [c for c in running.values() if now - c.start >= limits.wall_s]:
-                del running[child.fd]
-                results[child.index] = _finish(child, limits, "timeout")
-            if not running:
+            for worker in [w for w in workers.values() if now - w.started >= limits.wall_s]:
+                finish(worker, BoundedResult(failure="timeout", detail=f"after {now - worker.started:.1f} s",
+                                             elapsed_s=now - worker.started), stop=True)
+            if not workers:
                 continue
-            left = min(c.start + limits.wall_s for c in running.values()) - now
-            ready, _, _ = select.select(list(running), [], [], max(left, 0.0))
+            left = min(w.started + limits.wall_s for w in workers.values()) - time.monotonic()
+            ready, _, _ = select.select(list(workers), [], [], max(left, 0.0))
             for fd in ready:
-                child = running[fd]
+                worker = workers[fd]
                 chunk = os.read(fd, 65536)
-                child.size += len(chunk)
-                if chunk and child.size <= limits.max_output:
-                    child.chunks.append(chunk)
+                elapsed = time.monotonic() - worker.started
+                if not chunk:  # the worker died on this call
+                    del workers[fd]
+                    results[worker.index] = _death(worker.end(), elapsed)
                     continue
-                del running[fd]
-                results[child.index] = _finish(child, limits, None if not chunk else "output")
+                worker.buffer += chunk
+                try:
+                    data = worker.result(limits)
+                except OverflowError:
+                    finish(worker, BoundedResult(failure="output", elapsed_s=elapsed), stop=True)
+                    continue
+                if data is not None:
+                    finish(worker, _decode(data, elapsed), stop=False)
     finally:
-        for child in running.values():  # only on an exception of our own: leave no child behind
-            _finish(child, limits, "crashed")
+        for worker in workers.values():  # only on an exception of our own: leave no child behind
+            worker.end()
     return [r if r is not None else BoundedResult(failure="crashed") for r in results]
 
 
-def _start(index: int, fns: Sequence[Callable[[], JSONValue]], limits: Limits) -> _Running:
-    read_fd, write_fd = os.pipe()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read_fd)
-        _child(fns[index], limits, write_fd)
-    os.close(write_fd)
-    return _Running(index, pid, read_fd, start)
-
-
-def _finish(child: _Running, limits: Limits, failure: Failure | None) -> BoundedResult:
-    """Close the child's pipe, reap it (killed first when it failed), and read its verdict."""
-    os.close(child.fd)
-    if failure is not None:
-        _kill(child.pid)
-    try:
-        _, status = os.waitpid(child.pid, 0)
-    except ChildProcessError:
-        status = 0  # reaped elsewhere (SIGCHLD ignored by the host): judge by the output
-    elapsed = time.monotonic() - child.start
-    if failure is not None:
-        return BoundedResult(failure=failure, detail=f"after {elapsed:.1f} s", elapsed_s=elapsed)
+def _death(status: int, elapsed: float) -> BoundedResult:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         kind: Failure = "cpu" if sig in (signal.SIGXCPU, signal.SIGKILL) else "crashed"
         return BoundedResult(failure=kind, detail=f"signal {sig}", elapsed_s=elapsed)
+    return BoundedResult(failure="crashed", detail="no result", elapsed_s=elapsed)
+
+
+def _decode(data: bytes, elapsed: float) -> BoundedResult:
     try:
-        message = json.loads(b"".join(child.chunks))
+        message = json.loads(data)
     except (ValueError, RecursionError):
         return BoundedResult(failure="decode", detail="no valid JSON", elapsed_s=elapsed)
     if not isinstance(message, dict) or not isinstance(message.get("ok"), bool):

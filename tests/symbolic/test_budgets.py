@@ -3,6 +3,7 @@ other answer's verdict or time."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -121,3 +122,23 @@ def test_a_notebook_of_nested_bars_is_refused_quickly(specs: dict[str, Derivatio
     bomb = "$" + "|" * 24 + "x" + "|" * 24 + "$"
     verdicts = check_answers([(spec, bomb, True) for spec in specs.values()], limits=Limits(wall_s=5, cpu_s=5))
     assert all(v.status == "invalid" and "nested too deeply" in v.message["en"] for v in verdicts)
+
+
+def test_workers_are_reused_and_each_call_gets_the_whole_processor_budget() -> None:
+    def work() -> int:
+        _spin(0.4)
+        return os.getpid()
+
+    results = run_each([work] * 6, Limits(wall_s=10, cpu_s=1), parallel=2)
+    assert all(r.ok for r in results)  # 2.4 s of work in all, 1 s each
+    assert len({r.value for r in results}) <= 2  # two workers, forked once
+
+
+def test_a_call_that_fails_takes_only_its_worker_down() -> None:
+    def stuck() -> int:
+        time.sleep(60)
+        return 0
+
+    results = run_each([os.getpid, stuck, os.getpid, os.getpid], Limits(wall_s=0.5), parallel=1)
+    assert [r.failure for r in results] == [None, "timeout", None, None]
+    assert results[0].value != results[2].value == results[3].value  # a fresh worker carried on
