@@ -59,8 +59,8 @@ def execute(nb: dict, cwd: Path, extra: list[str]) -> list[dict]:
     as code cells; the outputs of those cells."""
     nb = json.loads(json.dumps(nb))
     first = 1
-    nb["cells"] = nb["cells"][:1] + [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s}
-                    for s in extra]
+    nb["cells"] = nb["cells"][:1] + [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s} for s in extra]
     node = nbformat.from_dict(nb)
     NotebookClient(node, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
     return [dict(cell) for cell in node.cells[first:]]

@@ -62,9 +62,9 @@ def check(task: str | None = None, *, exercise: str | None = None, lang: str | N
         checks = find(ns, exercise, saved)
         tasks = _chosen(checks.tasks, task)
     except GraderError as exc:
-        return CheckReport(None, lang or "en", problem=str(exc),
-                           notes=[Text("A check is advice only: grades come from your instructor's grading.",
-                                       "Una comprobación solo orienta: la nota sale de la corrección de tu profesor.")])
+        advice = Text("A check is advice only: grades come from your instructor's grading.",
+                      "Una comprobación solo orienta: la nota sale de la corrección de tu profesor.")
+        return CheckReport(None, lang or "en", problem=str(exc), notes=[advice])
     lang = lang if lang in ("en", "es") else (checks.lang or "en")
     limits = checks.exercise.limits
     fork = CAN_FORK if isolate is None else bool(isolate) and CAN_FORK

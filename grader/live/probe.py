@@ -255,7 +255,8 @@ class Runner:
         except BaseException as exc:
             status, error = "error", error_info(exc)
         text = printed.getvalue()[:PRINTED_LIMIT] if probe.capture else ""
-        return ProbeRun(probe.id, status, value=value if status in ("ok", "not_callable") else None,  # type: ignore[arg-type]
+        kept = value if status in ("ok", "not_callable") else None
+        return ProbeRun(probe.id, status, value=kept,  # type: ignore[arg-type]
                         seconds=time.monotonic() - started, error=_error(error), printed=text)
 
 

@@ -30,7 +30,7 @@ _STYLE = """<style>
 .grader-check .gc-detail{margin:.2em 0 .5em 1.4em}
 .grader-check dl{display:grid;grid-template-columns:max-content 1fr;gap:.1em .8em;margin:.3em 0}
 .grader-check dt{font-weight:600}.grader-check dd{margin:0}
-.grader-check pre{white-space:pre-wrap;margin:0;font-size:12.5px}
+.grader-check pre{white-space:pre-wrap;word-break:normal;overflow-wrap:break-word;margin:0;font-size:12.5px}
 .grader-check .gc-note{opacity:.75;font-size:12.5px;margin:.2em 0}
 .grader-check figure{margin:.4em 0;max-width:28em}.grader-check svg{width:100%;height:auto}
 .grader-check figcaption{font-size:12.5px;opacity:.8}
