@@ -65,7 +65,8 @@ def test_a_child_that_closes_its_pipe_and_goes_on_is_still_stopped():
 
 
 def test_memory_and_exits_cost_the_probe_not_the_caller():
-    bomb = run("def f():\n    return [bytearray(64 * 1024**2) for _ in range(100)]", call("f"))
+    roomy = Limits(probe_seconds=20.0, notebook_seconds=30.0, memory_bytes=256 * 1024**2)
+    bomb = run("def f():\n    return [bytearray(16 * 1024**2) for _ in range(1000)]", call("f"), roomy)
     assert bomb.status == "error" and bomb.error.type == "MemoryError"
     gone = run("import os\ndef f():\n    os._exit(9)", call("f"))
     assert gone.status == "crashed" and gone.reason == "exit:9"

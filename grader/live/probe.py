@@ -143,9 +143,15 @@ class Runner:
 
     def __post_init__(self) -> None:
         self.budget_end = time.monotonic() + self.limits.notebook_seconds
+        self.processes = 0
         if self.fork:
-            # Imported once here rather than in every child.
+            # Imported and counted once here rather than in every child.
             from ..sandbox import forbid, isolation  # noqa: F401
+
+            try:
+                self.processes = isolation.processes_now("basic")
+            except OSError:
+                pass
 
     def run(self, probe: Probe) -> ProbeRun:
         if time.monotonic() >= self.budget_end:
@@ -167,7 +173,7 @@ class Runner:
         if pid == 0:
             try:
                 os.close(read_fd)
-                _child(probe, self.namespace, self.limits, self.seed, self.forbid, timeout, write_fd)
+                _child(probe, self.namespace, self.limits, self.seed, self.forbid, timeout, write_fd, self.processes)
             finally:
                 os._exit(70)
         os.close(write_fd)
@@ -361,7 +367,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 
 def _child(probe: Probe, namespace: dict[str, Any], limits: Limits, seed: int, forbid: frozenset[str],
-           timeout: float, write_fd: int) -> NoReturn:
+           timeout: float, write_fd: int, processes: int) -> NoReturn:
     """In the forked child: quiet the kernel's channels, apply the limits, run the probe, send one frame."""
     header: dict[str, Any] = {"event": "probe_end", "id": probe.id, "status": "error", "value": None,
                               "error": None, "forbidden_used": [], "printed": ""}
@@ -373,7 +379,7 @@ def _child(probe: Probe, namespace: dict[str, Any], limits: Limits, seed: int, f
         except OSError:
             pass
         printed_fd = _quiet_kernel(probe.capture)
-        _apply_limits(limits)
+        _apply_limits(limits, processes)
         signal.signal(signal.SIGALRM, _on_alarm)
         seed_everything(seed)
         torch = sys.modules.get("torch")
@@ -463,13 +469,14 @@ def _read_printed(fd: int) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _apply_limits(limits: Limits) -> None:
-    """The exercise's rlimits, as the sandbox applies them to a notebook's child; where the system
-    cannot say how much memory the process holds already, what can be applied is."""
+def _apply_limits(limits: Limits, processes: int) -> None:
+    """The exercise's rlimits, as the sandbox applies them to a notebook's child at its "basic"
+    level (`processes`: what the user runs already); where the system cannot say how much memory
+    the process holds already, what can be applied is."""
     try:
         from ..sandbox import isolation
 
-        isolation.apply_rlimits(limits, "basic", isolation.processes_now("basic"))
+        isolation.apply_rlimits(limits, "basic", processes)
     except (OSError, ValueError):
         import resource
 
