@@ -86,8 +86,8 @@ def test_processes_a_probe_starts_end_with_it(tmp_path):
 
 
 def test_the_check_budget_stops_what_is_left():
-    runner = Runner({"f": lambda: time.sleep(10)}, Limits(probe_seconds=0.6, grace_seconds=0.2,
-                                                          notebook_seconds=0.9), 1, frozenset())
+    runner = Runner({"f": lambda: time.sleep(10)}, Limits(probe_seconds=1.0, grace_seconds=0.2,
+                                                          notebook_seconds=1.6), 1, frozenset())
     first, second, third = (runner.run(Probe(f"f:{i}", "call", "f")) for i in range(3))
     assert first.status == "timeout" and second.reason == "notebook_timeout" and third.reason == "notebook_timeout"
 
