@@ -98,7 +98,8 @@ class Marking:
             if not queue:
                 continue
             pending = self.book.pending(task.id, entries)
-            marked = sum(1 for r in queue for (s, t, _) in entries if s == r.student and t == task.id)
+            answered = {r.student for r in queue}
+            marked = sum(1 for (s, t, _) in entries if t == task.id and s in answered)
             first = next((r.student for r in queue if pending.get(r.student)), queue[0].student)
             rows.append({"id": task.id, "title": task.title(nav.lang), "answers": len(queue),
                          "pending": sum(pending.values()), "marked": marked, "start": mark_url(task.id, first),
