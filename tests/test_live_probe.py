@@ -173,3 +173,15 @@ def test_import_grader_stays_light_and_check_is_callable_after_the_cli_module_is
             " if m in sys.modules))\nimport grader.check\nprint(callable(grader.check), callable(grader.check_all))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["[]", "True True"]
+
+
+def test_written_answers_are_read_where_they_can_be_and_said_unchecked_where_not(monkeypatch):
+    import grader.live as live
+
+    ns = {CHECKS_VARIABLE: pack(bundle_json(load("derivations"), lang="en")), "d_sigmoid": "sigma(x)*(1 - sigma(x))"}
+    monkeypatch.setattr(live.kernel, "namespace", lambda: ns)
+    read = live.check("d_sigmoid").text()
+    assert "read as (1 - sigma(x))*sigma(x)" in read and "Not checked" not in read
+    monkeypatch.setitem(sys.modules, "grader.grading", None)  # as where `resource` cannot be imported
+    unread = live.check().text()
+    assert "Not checked on this system" in unread and "d_sigmoid" in unread.split("Not checked")[1]
