@@ -343,4 +343,5 @@ def is_close_number(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12)
 # Property checks and the check of printed output live in modules of their own; importing them
 # registers their kinds and keeps `from grader.checks import Finite` working.
 from . import printed as _printed  # noqa: F401
+from .importers import judge as _imported  # noqa: F401 (the check of tests imported from nbgrader and otter)
 from .properties import Finite, InRange, SumsTo
