@@ -1,7 +1,7 @@
 """Searching a sandboxed child's whole memory for a secret, from inside it, as an attacker would.
 
 `SEARCH` is notebook code defining `look(pattern)`: every place a regular expression is found up
-the stack of frames, among the garbage collector's objects, in every readable page of the
+the stack of frames, among the garbage collector's objects, in every writable page of the
 address space (read with ctypes, past any audit hook) and in /proc. `pattern(secret)` builds an
 expression whose own text does not contain the secret, so the search never finds itself.
 """
@@ -32,7 +32,9 @@ SEARCH = textwrap.dedent(r'''
             maps = []
         for line in maps:
             fields = line.split()
-            if len(fields) < 2 or not fields[1].startswith("r") or line.endswith(("[vvar]", "[vsyscall]", "[vvar_vclock]")):
+            # What a process learns at run time lives in writable pages (heap, stack, data,
+            # anonymous maps); read-only maps are the contents of library files.
+            if len(fields) < 2 or not fields[1].startswith("rw") or line.endswith(("[vvar]", "[vsyscall]", "[vvar_vclock]")):
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
             for at in range(start, end, 1 << 22):

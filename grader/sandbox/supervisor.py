@@ -1,20 +1,23 @@
-"""One job, supervised: a process forked from the clean zygote for exactly one notebook.
+"""The supervisor: the worker's half that talks to the grading process, one job at a time.
 
-The supervisor forks the notebook's child before it reads anything of the job, so the child's
-memory is the zygote's (imports only) plus what it is sent: the notebook's cells, then each
-probe's inputs at its turn, never another test's and never an expected value. It drains the
-child's output (keeping head and tail), enforces the deadlines per cell, per probe and per
-notebook, caps what comes back, kills whatever the child left behind, and reports every event in
-order. It never runs student code and never imports the reference package or an exercise.
+Each job's child is forked by the zygote (worker.py), never by the supervisor, and before the job
+exists anywhere but here; so the child's memory is the zygote's (imports only) plus what it is
+sent: its set-up, the notebook's cells, then each probe's inputs at its turn, never another
+test's and never an expected value. The supervisor drains the child's output (keeping head and
+tail), enforces the deadlines per cell, per probe and per notebook, caps what comes back, kills
+whatever the child left behind, and reports every event in order. It never runs student code
+and never imports the reference package or an exercise.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import selectors
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -23,7 +26,7 @@ from typing import Any
 from . import cgroups, child, isolation
 from .cgroups import Cgroup
 from .limits import Limits
-from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame, write_frame
+from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame, read_frame, write_frame
 
 PIPE_CHUNK = 1 << 16
 # What the child may say; anything else it writes on the channel is dropped here.
@@ -103,6 +106,71 @@ def files_of(folder: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((os.path.realpath(os.path.join(folder, name)), name) for name in names)
 
 
+def fork_child(ctx: Context) -> tuple[int, int, str, list[int]]:
+    """In the zygote: fork one child, waiting for its set-up on its job pipe. Returns its pid, a
+    pidfd the zygote keeps, its working directory, and what the supervisor gets: the parent ends of
+    its pipes (results, stdout, stderr, job) and a pidfd of its own."""
+    level = ctx.level
+    workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
+    # One uid per worker, from the zygote's pid: unique among the live workers of every grader on
+    # the machine, so RLIMIT_NPROC and the sweep concern this worker's child alone.
+    uid = isolation.SANDBOX_UID_BASE + os.getpid() if level == "full" else None
+    plan = isolation.Plan(level=level, hide=(), keep=ctx.keep, uid=uid, workdir=workdir, seccomp=ctx.seccomp)
+    r_res, w_res = os.pipe()
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    r_job, w_job = os.pipe()
+    pid_one = False
+    if ctx.spare_pid_namespace:
+        try:
+            isolation.unshare_pid()  # our next child becomes process 1 of a new PID namespace
+            pid_one = True
+        except OSError:
+            pass
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (r_res, r_out, r_err, w_job):
+                os.close(fd)
+            child.run(r_job, w_res, w_out, w_err, plan, pid_one=pid_one)
+        finally:
+            os._exit(70)
+    for fd in (w_res, w_out, w_err, r_job):
+        os.close(fd)
+    return pid, os.pidfd_open(pid), workdir, [r_res, r_out, r_err, w_job, os.pidfd_open(pid)]
+
+
+class Zygote:
+    """The supervisor's line to its zygote: children on request, and how each one ended."""
+
+    def __init__(self, line: socket.socket) -> None:
+        self.line = line
+        self.ended: dict[int, dict[str, Any]] = {}
+
+    def fork(self) -> tuple[int, str, list[int]]:
+        self.line.send(b"fork")
+        while True:
+            message, fds, _, _ = socket.recv_fds(self.line, 4096, 8)
+            if not message:
+                raise OSError("the zygote is gone")
+            data = json.loads(message)
+            if "reaped" in data:
+                self.ended[int(data["reaped"])] = data
+                continue
+            return int(data["pid"]), str(data["workdir"]), list(fds)
+
+    def reaped(self, pid: int) -> dict[str, Any]:
+        """How `pid` ended (the zygote reaps it and says so; we wait for that word)."""
+        while pid not in self.ended:
+            message = self.line.recv(4096)
+            if not message:
+                raise OSError("the zygote is gone")
+            data = json.loads(message)
+            if "reaped" in data:
+                self.ended[int(data["reaped"])] = data
+        return self.ended.pop(pid)
+
+
 @dataclass
 class Spare:
     """A child forked ahead of its job: it waits for its set-up, isolates itself, then waits for
@@ -116,38 +184,16 @@ class Spare:
     w_job: int
     plan: isolation.Plan
     ctx: Context
+    zygote: Zygote
     setup: Setup | None = None
 
     @classmethod
-    def fork(cls, ctx: Context) -> Spare:
-        level = ctx.level
-        workdir = "/tmp/work" if level != "basic" else tempfile.mkdtemp(prefix="grader-child-")
-        # One uid per worker, from its pid: unique among the live workers of every grader on the
-        # machine, so RLIMIT_NPROC and the sweep concern this worker's child alone.
-        uid = isolation.SANDBOX_UID_BASE + os.getppid() if level == "full" else None
-        plan = isolation.Plan(level=level, hide=(), keep=ctx.keep, uid=uid, workdir=workdir, seccomp=ctx.seccomp)
-        r_res, w_res = os.pipe()
-        r_out, w_out = os.pipe()
-        r_err, w_err = os.pipe()
-        r_job, w_job = os.pipe()
-        pid_one = False
-        if ctx.spare_pid_namespace:
-            try:
-                isolation.unshare_pid()  # our next child becomes process 1 of a new PID namespace
-                pid_one = True
-            except OSError:
-                pass
-        pid = os.fork()
-        if pid == 0:
-            try:
-                for fd in (r_res, r_out, r_err, w_job):
-                    os.close(fd)
-                child.run(r_job, w_res, w_out, w_err, plan, pid_one=pid_one)
-            finally:
-                os._exit(70)
-        for fd in (w_res, w_out, w_err, r_job):
-            os.close(fd)
-        return cls(pid, os.pidfd_open(pid), r_res, r_out, r_err, w_job, plan, ctx)
+    def fork(cls, ctx: Context, zygote: Zygote) -> Spare:
+        pid, workdir, fds = zygote.fork()
+        r_res, r_out, r_err, w_job, pidfd = fds
+        uid = isolation.SANDBOX_UID_BASE + os.getppid() if ctx.level == "full" else None
+        plan = isolation.Plan(level=ctx.level, hide=(), keep=ctx.keep, uid=uid, workdir=workdir, seccomp=ctx.seccomp)
+        return cls(pid, pidfd, r_res, r_out, r_err, w_job, plan, ctx, zygote)
 
     def prepare(self, setup: Setup) -> None:
         """Hand the child what isolating itself depends on. Under "full" and "userns" it learns
@@ -174,15 +220,15 @@ class Spare:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
         for fd in (self.r_res, self.r_out, self.r_err, self.w_job, self.pidfd):
             try:
                 os.close(fd)
             except OSError:
                 pass
+        try:
+            self.zygote.reaped(self.pid)
+        except OSError:
+            pass
         if self.plan.level == "basic":
             shutil.rmtree(self.plan.workdir, ignore_errors=True)
 
@@ -425,10 +471,11 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
                 kill("timeout")
 
     try:
-        os.killpg(pid, signal.SIGKILL)  # before reaping, while the pid cannot be reused
-    except (ProcessLookupError, PermissionError):
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
         pass
-    _, status, usage = os.wait4(pid, 0)
+    ended = spare.zygote.reaped(pid)  # the zygote kills its process group, reaps it and says how
+    status = int(ended["status"])
     _sweep(plan.uid, group)
     if group is not None and killed is None and group.oom_kills() > oom_before:
         killed = "memory"  # the kernel ended a process of the tree: the notebook's memory ran out
@@ -450,9 +497,50 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
         "stdout": captures[r_out].to_json(),
         "stderr": captures[r_err].to_json(),
         "wall": time.monotonic() - started,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "maxrss_kb": usage.ru_maxrss,
+        "cpu": float(ended.get("cpu", 0.0)),
+        "maxrss_kb": int(ended.get("maxrss_kb", 0)),
         "level": ctx.level,
         "tree_budget": budget,
     }
     return response, blobs
+
+
+def serve(proto_in: int, proto_out: int, ctx: Context, zygote: Zygote, ready: dict[str, Any]) -> int:
+    """The supervisor's life: say the worker is ready, then for each job take the child prepared
+    for it, hand over its set-up (sent ahead, while the previous result is judged) and the job,
+    supervise it and report; prepare the next child at once."""
+    try:
+        write_frame(proto_out, ready)
+        spare = Spare.fork(ctx, zygote)
+    except OSError:
+        return 0
+    while True:
+        try:
+            frame = read_frame(proto_in)
+        except (EOFError, ProtocolError, OSError):
+            spare.discard()
+            return 0
+        command = frame.header.get("cmd")
+        if command == "setup":
+            wanted = Setup.from_json(frame.header.get("setup"))
+            if spare.setup is not None and (wanted != spare.setup or not spare.alive()):
+                spare.discard()  # prepared for other paths: another child, before any job is read
+                spare = Spare.fork(ctx, zygote)
+            if spare.setup is None:
+                spare.prepare(wanted)
+            continue
+        if command != "run":
+            spare.discard()
+            return 0
+        if spare.setup is None:
+            spare.prepare(Setup())
+        try:
+            header, blobs = supervise(frame, spare, ctx, parent=proto_in)
+        except ParentGone:
+            return 0
+        del frame
+        try:
+            write_frame(proto_out, header, blobs)
+            spare = Spare.fork(ctx, zygote)  # the next child, forked while this result is judged
+        except OSError:
+            return 0

@@ -5,11 +5,13 @@ BLAS/OpenMP thread and a minimal environment, it talks frames on its stdin/stdou
 `--sibling=JOB_FD:RESULT_FD` arguments, it forks one more worker per pair once its imports are
 done, each talking on its pair.
 
-A worker never reads anything from the grading process after its start. For each job it forks a
-supervisor (supervisor.py), which forks the notebook's child before it reads anything, then hands
-it its set-up and its job, supervises it and reports; then the supervisor ends, taking the job
-with it. So every child starts from the memory of a process that only imported and forked:
-nothing of an earlier student, of the grading process's environment, command line or paths. The worker never runs student code and
+Once its imports are done, a worker splits in two. The supervisor (supervisor.py) talks to the
+grading process: it reads each job, hands it to a child and supervises it. The zygote reads
+nothing from the grading process: when the supervisor asks, it forks a child (before that
+child's job exists anywhere but in the supervisor), passes it over (its pipes and a pidfd, on a
+Unix socket) and reaps it when it ends. So every child starts from the memory of a process that
+only imported and forked: nothing of an earlier student, of the grading process's environment,
+command line or paths. The worker never runs student code and
 never imports the reference package or an exercise.
 """
 
@@ -17,16 +19,16 @@ from __future__ import annotations
 
 import gc
 import importlib
+import json
 import os
+import select
+import signal
+import socket
 import sys
 
 from . import cgroups, forbid, isolation, seccomp
 from .cgroups import Cgroup
-from .protocol import ProtocolError, read_frame, write_frame
-from .supervisor import Context, ParentGone, Setup, Spare, supervise
-
-# How a supervisor ends: its job done, or the grading process gone (the worker ends too).
-DONE, STOP = 0, 3
+from .supervisor import Context, Zygote, fork_child, serve
 
 
 def keep_paths() -> tuple[str, ...]:
@@ -102,70 +104,79 @@ def main(argv: list[str]) -> int:
         pass
     ctx = Context(level=level, keep=keep, always_hidden=always_hidden, group=group, seccomp=filter_program,
                   spare_pid_namespace=level == "full" and isolation.pid_namespace_works(level))
-    write_frame(proto_out, {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid(),
-                            "cgroup": group is not None, "oom_protected": oom_protected,
-                            "seccomp": filter_program is not None})
+    ready = {"event": "ready", "level": level, "preloaded": preloaded, "pid": os.getpid(),
+             "cgroup": group is not None, "oom_protected": oom_protected, "seccomp": filter_program is not None}
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    # The supervisor: a copy of this process made before any job, the only one that talks to the
+    # grading process from now on. The zygote (this process) keeps only its line to it.
+    supervisor = os.fork()
+    if supervisor == 0:
+        ours.close()
+        isolation.die_with_parent()
+        os._exit(serve(proto_in, proto_out, ctx, Zygote(theirs), ready))
+    theirs.close()
+    os.close(proto_in)
+    os.close(proto_out)
     try:
-        return _zygote(proto_in, proto_out, ctx)
+        return _zygote(ours, ctx, supervisor)
     finally:
         if group is not None:
             group.remove()
 
 
-def _zygote(proto_in: int, proto_out: int, ctx: Context) -> int:
-    """Fork one supervisor per job and wait for it. The zygote reads nothing from the grading
-    process: every child of every job starts from this memory."""
+def _zygote(line: socket.socket, ctx: Context, supervisor: int) -> int:
+    """Fork a child whenever the supervisor asks, hand it over (its pipes and a pidfd), and reap
+    it when it ends (reporting how). The zygote reads nothing else: every child of every job
+    starts from this memory, which holds no job."""
+    children: dict[int, int] = {}  # pidfd -> pid
+    watch = os.pidfd_open(supervisor)
     while True:
-        pid = os.fork()
-        if pid == 0:
-            code = STOP
+        ready, _, _ = select.select([line, watch, *children], [], [])
+        if watch in ready:
+            _kill_all(children)
+            return 0
+        for pidfd in [fd for fd in ready if fd in children]:
+            pid = children.pop(pidfd)
             try:
-                code = _supervisor(proto_in, proto_out, ctx)
+                os.killpg(pid, signal.SIGKILL)  # what it started in its group, while its pid is held
+            except (ProcessLookupError, PermissionError):
+                pass
+            _, status, usage = os.wait4(pid, 0)
+            os.close(pidfd)
+            message = {"reaped": pid, "status": status, "cpu": usage.ru_utime + usage.ru_stime,
+                       "maxrss_kb": usage.ru_maxrss}
+            try:
+                line.send(json.dumps(message).encode())
+            except OSError:
+                _kill_all(children)
+                return 0
+        if line in ready:
+            try:
+                request = line.recv(64)
+            except OSError:
+                request = b""
+            if request != b"fork":
+                _kill_all(children)
+                return 0
+            pid, pidfd, workdir, handed = fork_child(ctx)
+            children[pidfd] = pid
+            try:
+                socket.send_fds(line, [json.dumps({"pid": pid, "workdir": workdir}).encode()], handed)
+            except OSError:
+                _kill_all(children)
+                return 0
             finally:
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != DONE:
-            return 0  # the grading process is gone, or a supervisor failed: our pipes close with us
+                for fd in handed:
+                    os.close(fd)
 
 
-def _supervisor(proto_in: int, proto_out: int, ctx: Context) -> int:
-    """One job: fork its child at once, hand it its set-up as soon as the grading process sends it
-    (ahead of the job, while the previous result is judged), then the job; supervise; report."""
-    isolation.die_with_parent()
-    spare = Spare.fork(ctx)
-    try:
-        while True:
-            try:
-                frame = read_frame(proto_in)
-            except (EOFError, ProtocolError, OSError):
-                return STOP
-            command = frame.header.get("cmd")
-            if command == "setup":
-                wanted = Setup.from_json(frame.header.get("setup"))
-                if spare.setup is not None and (wanted != spare.setup or not spare.alive()):
-                    spare.discard()  # set up for other paths: another child, before any job is read
-                    spare = Spare.fork(ctx)
-                if spare.setup is None:
-                    spare.prepare(wanted)
-            elif command == "run":
-                break
-            else:
-                return STOP
-        if spare.setup is None:
-            spare.prepare(Setup())
+def _kill_all(children: dict[int, int]) -> None:
+    for pidfd, pid in children.items():
         try:
-            header, blobs = supervise(frame, spare, ctx, parent=proto_in)
-        except ParentGone:
-            return STOP
-        spare = None
-        try:
-            write_frame(proto_out, header, blobs)
-        except OSError:
-            return STOP
-        return DONE
-    finally:
-        if spare is not None:
-            spare.discard()
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 if __name__ == "__main__":
