@@ -224,3 +224,26 @@ def test_fork_and_thread_bombs_are_contained(sandbox):
         assert ex.probes["n"].value < 64
     assert ex.probes["m"].value < 64
     assert time.monotonic() - started < 10
+
+
+def test_numpy1_compat_restores_the_removed_aliases_in_the_child_only(sandbox):
+    code = ("import numpy as np\nkinds = [np.int(3.7), np.float('2.5'), np.bool(1), np.object, np.float_(1).dtype.name,\n"
+            "         float(np.NaN != np.NaN), np.product([2, 3])]")
+    plain = run(sandbox, code, probes=[Probe("k", "variable", "kinds")])
+    assert plain.cells[0].status == "error" and plain.cells[0].error.type == "AttributeError"
+    shimmed = sandbox.execute(Job(cells=((0, code),), probes=(Probe("k", "variable", "kinds"),), limits=FAST,
+                                  compat=("numpy1",)))
+    assert shimmed.cells[0].status == "ok", shimmed.cells[0]
+    value = shimmed.probes["k"].value
+    assert value[0] == 3 and value[1] == 2.5 and value[4] == "float64" and value[5] == 1.0 and value[6] == 6
+    assert not hasattr(np, "int") or np.int is not int  # the grading process's numpy is untouched
+
+
+def test_a_probe_can_keep_what_the_code_prints_and_only_that_probe(sandbox):
+    cells = ("def train(n):\n    for i in range(n):\n        print(f'Cost after iteration {i}: {0.5 / (i + 1):f}')\n"
+             "    return n\n",)
+    ex = sandbox.execute(Job(cells=tuple(enumerate(cells)), limits=FAST, probes=(
+        Probe("kept", "call", "train", (2,), capture=True), Probe("quiet", "call", "train", (3,)))))
+    assert ex.probes["kept"].printed == "Cost after iteration 0: 0.500000\nCost after iteration 1: 0.250000\n"
+    assert ex.probes["quiet"].printed == "" and ex.probes["quiet"].value == 3
+    assert "Cost after" not in ex.stdout.text  # what probes print stays out of the notebook's output
