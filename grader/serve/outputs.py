@@ -2,8 +2,9 @@
 
 A saved mark is in the gradebook at once, and every page the server shows reads it there. The
 files beside the gradebook (the students' reports, results.json, grades.csv, index.html,
-marks_template.csv) are rewritten by one background thread shortly after: marks saved in a burst
-are written once, and a marker never waits for a class page to render. Each file is written
+marks_template.csv) are rewritten by one background thread once the saves pause for QUIET
+seconds (at most MAX_WAIT after the first): a burst of marks is written once, and a marker never
+waits for a class page to render. Each file is written
 atomically; the record that lets an unchanged `grade` re-run answer from these files is dropped
 first, so that a re-run renders everything again from the gradebook.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -21,12 +23,17 @@ from ..manual import template_rows
 from ..results import SubmissionResult
 from .book import Book
 
+QUIET = 0.4  # seconds without a new save before the files are written: a marker's burst is written once
+MAX_WAIT = 5.0  # ...but never later than this after the first save of the burst
+
 
 class Outputs:
     def __init__(self, book: Book) -> None:
         self.book = book
         self._dirty: set[str] = set()
+        self._touches = 0
         self._busy = False
+        self._hurry = False
         self._closing = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="grader-serve-outputs", daemon=True)
@@ -35,12 +42,17 @@ class Outputs:
     def touch(self, students: list[str] | set[str]) -> None:
         with self._cond:
             self._dirty.update(students)
+            self._touches += 1
             self._cond.notify_all()
 
     def flush(self, timeout: float = 60.0) -> bool:
-        """Wait until every change so far is written; False if that took longer than `timeout`."""
+        """Write every change so far now and wait for it; False if that took longer than `timeout`."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._dirty and not self._busy, timeout)
+            self._hurry = True
+            self._cond.notify_all()
+            done = self._cond.wait_for(lambda: not self._dirty and not self._busy, timeout)
+            self._hurry = False
+            return done
 
     def close(self) -> None:
         self.flush()
@@ -55,6 +67,12 @@ class Outputs:
                 self._cond.wait_for(lambda: self._dirty or self._closing)
                 if self._closing and not self._dirty:
                     return
+                deadline = time.monotonic() + MAX_WAIT
+                while not (self._hurry or self._closing) and time.monotonic() < deadline:
+                    seen = self._touches
+                    self._cond.wait(QUIET)
+                    if self._touches == seen:
+                        break  # quiet for a moment: the burst is over
                 students, self._dirty, self._busy = self._dirty, set(), True
             try:
                 self.write(students)

@@ -6,7 +6,8 @@ import json
 
 from grader.i18n import Text
 from grader.notebook import content_hash
-from grader.results import SubmissionResult, TaskResult, TestResult
+from grader.results import SubmissionResult, TaskResult
+from grader.results import TestResult as Judged
 from grader.serve.answers import group, notebook_answer, stored_answer
 
 LONG = ("Backpropagation applies the chain rule because a network is a composition of functions, one layer after "
@@ -38,7 +39,7 @@ def test_formulas_are_the_same_only_when_their_symbols_are():
 
 
 def result_with(answer: str | None, file: str = "x.ipynb", content: str = "") -> SubmissionResult:
-    test = TestResult("c1", "pending", 0.0, 1.0, "message", False, Text("", ""), got=answer)
+    test = Judged("c1", "pending", 0.0, 1.0, "message", False, Text("", ""), got=answer)
     return SubmissionResult("ana", file, "exam", "1", "graded", 1.0, (TaskResult("t1", Text("", ""), "text",
                                                                                   (test,)),), content_hash=content)
 
