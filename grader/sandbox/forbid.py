@@ -89,8 +89,9 @@ class Forbidden:
         wanted = {}
         for op, names in self.ops.items():
             active = [name for name in names if name in self.active]
-            if active:  # the name that says what ran: `torch.sigmoid` for aten::sigmoid, else the first
-                wanted[op] = next((n for n in active if n.rsplit(".", 1)[-1] == op), active[0])
+            if active:  # the name that says what ran: `torch.sigmoid` for aten::sigmoid, the shortest
+                named = [n for n in active if n.rsplit(".", 1)[-1] == op.lstrip("_")] or active
+                wanted[op] = min(named, key=lambda n: (len(n), n))
         if not wanted or "torch" not in sys.modules:
             return _Nothing()
         return _operator_recorder(self, wanted)
