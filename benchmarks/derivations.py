@@ -5,9 +5,9 @@ sampling, measured side by side in one run.
 
 The grader at `--before` is read from git into a temporary folder; it and the working tree each
 judge the same answers in a fresh process per scenario, through `grader.symbolic.check_answers`
-(the path grading takes): the nine right answers of the `derivations` exercise for ten students
-in a row, as a batch does (the batch's points are worked out once), the nine with one answer
-replaced by a bar bomb (`|` × 16, `x`, `|` × 16: about 18 s for sympy's LaTeX parser), nine bar
+(the path grading takes): nine right answers of the `derivations` exercise (not in the key's own
+form), then nine wrong ones, for ten students in a row as a batch does (the batch's points are
+worked out once), the right ones with one answer replaced by a bar bomb (`|` × 16, `x`, `|` × 16: about 18 s for sympy's LaTeX parser), nine bar
 bombs, and the formula search of a markdown cell of unclosed `\\[`. A scenario that passes
 `--timeout` is stopped and printed as such. Printed: seconds (wall clock, median of `--repeat`),
 processor seconds of the process and its children over the same span (other work on the machine
@@ -30,8 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = "140351d"  # the last commit with the lazy formula search and one child for all answers
 BAR_BOMB = "$" + "|" * 16 + "x" + "|" * 16 + "$"
-SCENARIOS = ("ten students' nine right answers", "one bar bomb among eight right answers", "nine bar bombs",
-             "formula search, 40 000 unclosed \\[")
+# Right answers as students write them (not the key's own form, which needs no evaluation), and
+# wrong ones, catalogued or not.
+RIGHT = ("exp(-x)/(1 + exp(-x))**2", "sech(x)**2", "Heaviside(x)", "(f(a) - y)*f'(a)*x_i", "1/(1 + exp(-a)) - y",
+         "-(y_k - s_k)", "2*w*x**2 - 2*x*y + 2*lam*w", "18/2", "-24.0")
+WRONG = ("sigma(x)*(1 - x)", "tanh(x)", "Max(0, x)", "y*x_i", "y - sigma(a)", "s_k*(1 - s_k)", "x*(w*x - y) + lam*w",
+         "8", "24")
+SCENARIOS = ("ten students' nine right answers", "ten students' nine wrong answers",
+             "one bar bomb among eight right answers", "nine bar bombs", "formula search, 40 000 unclosed \\[")
 
 
 def _child(scenario: str) -> None:
@@ -46,7 +52,8 @@ def _child(scenario: str) -> None:
     answers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(answers)
     specs = list(answers.SPECS.values())
-    right = [(s, s.expected, False) for s in specs]
+    right = [(s, text, False) for s, text in zip(specs, RIGHT)]
+    wrong = [(s, text, False) for s, text in zip(specs, WRONG)]
     for s in specs:
         prepare(s, latex=True)
 
@@ -61,8 +68,10 @@ def _child(scenario: str) -> None:
     if scenario == SCENARIOS[0]:
         verdicts = [v for student in range(10) for v in check(right, student)]
     elif scenario == SCENARIOS[1]:
-        verdicts = check([(specs[1], BAR_BOMB, True), *right[:1], *right[2:]])
+        verdicts = [v for student in range(10) for v in check(wrong, student)]
     elif scenario == SCENARIOS[2]:
+        verdicts = check([(specs[1], BAR_BOMB, True), *right[:1], *right[2:]])
+    elif scenario == SCENARIOS[3]:
         verdicts = check([(s, BAR_BOMB, True) for s in specs])
     else:
         from grader.grading import latex_in_markdown

@@ -78,18 +78,20 @@ def check_answer_in_process(spec: DerivationSpec, text: str, *, latex: bool = Fa
 def _judge(cspec: CompiledSpec, parsed: ParsedAnswer, seed: Seed | None) -> Verdict:
     spec = cspec.spec
     student, read_as = parsed.expr, parsed.read_as
+    if structural_equal(student, cspec.expected):
+        # The expected answer itself (after sympy's canonical form): nothing to evaluate, and
+        # at a breakpoint it is what the task's convention was written for.
+        return correct(cspec, "structural", read_as)
     with soft_budget(NUMERIC_BUDGET_S):
         trial = new_trial(cspec, student, seed)
         yours = evaluate_all(student, trial.samples)
     outcome = compare_values(yours, trial.expected_values, spec.rtol, spec.atol)
     needed = min(MIN_VALID, len(trial.samples.points))
     layer: Layer | None = None
-    # Layers in order: structural, symbolic, numeric. The values are computed first anyway
+    # Layers in order: structural (above), symbolic, numeric. The values are computed first
     # (they are cheap and bounded) so that the symbolic layer, which can only ever prove
     # equality, is not run on answers the numbers already show to differ.
-    if structural_equal(student, cspec.expected):
-        layer = "structural"
-    elif spec.kind == "expression" and (outcome.agree or outcome.valid < needed) and not (
+    if spec.kind == "expression" and (outcome.agree or outcome.valid < needed) and not (
         spec.breakpoints
     ) and symbolic_zero(student, cspec.expected):
         layer = "symbolic"

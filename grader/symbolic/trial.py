@@ -28,7 +28,7 @@ __all__ = ["OWN_POINTS", "LazyValues", "Seed", "Trial", "fresh_seed", "new_trial
 Seed: TypeAlias = int | tuple[int, int]
 """The seed of an answer's points: ``(the batch's, the student's)``, or one number for both."""
 
-OWN_POINTS: Final = 8
+OWN_POINTS: Final = 6
 """Points drawn from the student's own seed, beside the batch's."""
 _ARG: Final = sp.Symbol("u")
 _SHARED: Final[dict[tuple[str, int], tuple[Sample, Values]]] = {}
