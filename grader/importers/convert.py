@@ -176,6 +176,10 @@ def _summarise(done: Imported, assignment: Assignment, recording: dict[str, Any]
         done.warnings.append(f"{len(unsafe)} test(s) run their code in the student's process, as nbgrader and otter "
                              f"do: {', '.join(unsafe)}. A student who patches numpy (or Python's builtins) could "
                              "pass them; the converted tests hold whatever a student patches.")
+    size = (done.folder / "recorded.json").stat().st_size
+    if size > 50 * 2**20:
+        done.warnings.append(f"recorded.json holds {size // 2**20} MiB of recorded inputs and expected values: every "
+                             "grading loads them; smaller test inputs keep grading quick")
     for problem in recording.get("cells", []):
         done.warnings.append(f"the solution's cell {problem['cell']} raised {problem['error']}")
     for index, key in keys.items():

@@ -114,7 +114,7 @@ def _yaml(text: str, where: str, path: Path) -> dict[str, Any]:
     return data
 
 
-def test_case(source: str, where: str, path: Path) -> tuple[str, dict[str, Any]]:
+def read_case(source: str, where: str, path: Path) -> tuple[str, dict[str, Any]]:
     """A test cell's code without otter's `# HIDDEN` line and TEST CONFIG string, and its settings."""
     lines = source.split("\n")
     while lines and not lines[0].strip():
@@ -227,7 +227,7 @@ def read_otter(path: Path) -> Assignment:
         if question is None:
             cells.append(cell)
         elif block == "tests" and kind == "code":
-            body, settings = test_case(source, where, path)
+            body, settings = read_case(source, where, path)
             question.tests.append((Cell("test", body, cell_id, outputs=cell.outputs), settings))
         elif block == "prompt":
             if kind == "code":
@@ -303,7 +303,7 @@ def _finish(question: _Question, used: set[str], path: Path) -> list[Cell]:
             public = not bool(settings.get("hidden", False))
             stored = _stored_output(cell.outputs)
             cell.test = TestCell(task, title, cell.source, cell.source if public else "", [],
-                                 [TestCase(f"test{n}", share, public, "all", f"{question.name} test case {n}")], output=True, stored_output=stored,
+                                 [TestCase(f"test{n}", share, public, "all", f"test case {n}")], output=True, stored_output=stored,
                                  hint=str(settings["failure_message"]) if settings.get("failure_message") else None)
             cells.append(cell)
     return cells

@@ -86,21 +86,26 @@ class Run:
         self.store = Store()
         self.cells: list[dict[str, Any]] = []
         self.tests: dict[str, dict[str, Any]] = {}
+        self.slowest = 0.0  # seconds of the slowest cell or test: what the exercise's limits must allow
 
     def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
         for index, cell in enumerate(self.plan["cells"]):
             clean = neutralise(cell["source"])
             if clean.skipped:
                 continue
+            began = time.perf_counter()
             if cell["kind"] == "test":
                 self.test(cell, clean.source)
-                continue
-            try:
-                exec(compile(clean.source, f"<cell {index + 1}>", "exec"), self.ns)  # noqa: S102
-            except BaseException as exc:  # noqa: BLE001 (a broken solution cell is reported, the run goes on)
-                self.cells.append({"cell": index + 1, "error": f"{type(exc).__name__}: {exc}"[:500]})
+            else:
+                try:
+                    exec(compile(clean.source, f"<cell {index + 1}>", "exec"), self.ns)  # noqa: S102
+                except BaseException as exc:  # noqa: BLE001 (a broken solution cell is reported, the run goes on)
+                    self.cells.append({"cell": index + 1, "error": f"{type(exc).__name__}: {exc}"[:500]})
+            self.slowest = max(self.slowest, time.perf_counter() - began)
         end = self.replay()
-        return {"cells": self.cells, "tests": self.tests, "end": end, "blobs": self.store.dump()}
+        return {"cells": self.cells, "tests": self.tests, "end": end, "blobs": self.store.dump(),
+                "seconds": {"slowest": self.slowest, "total": time.perf_counter() - started}}
 
     def test(self, cell: dict[str, Any], source: str) -> None:
         key, hidden, started = cell["key"], cell.get("hidden", []), time.perf_counter()
@@ -111,6 +116,7 @@ class Run:
         if tree is None or why is not None:
             entry["whole"] = why
             self._as_is(entry, source, tree, bool(cell.get("output")))
+            entry["seconds"] = time.perf_counter() - started
             return
         work = copy.deepcopy(tree)
         last = work.body[-1] if cell.get("output") and work.body and isinstance(work.body[-1], ast.Expr) else None

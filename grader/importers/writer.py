@@ -18,7 +18,7 @@ from typing import Any
 from ..files import write_atomic
 from . import names
 from .model import Assignment, Cell
-from .runtime import FORMAT, RECORDED, VERSION, recording_digest
+from .runtime import FORMAT, RECORDED, TIMEOUT, VERSION, recording_digest
 from .store import Store
 
 RAISES = "raises-exception"
@@ -86,7 +86,8 @@ def recorded_json(assignment: Assignment, recording: dict[str, Any], keys: dict[
         for case in cell.test.tests:
             key = f"{cell.test.task}/{case.name}"
             program = (entry.get("programs") or {}).get(case.part)
-            common = {"calls": (program or {}).get("calls", ""), "hint": cell.test.hint, "title": case.title}
+            common = {"calls": (program or {}).get("calls", ""), "hint": cell.test.hint, "title": case.title,
+                      "timeout": round(max(TIMEOUT, 10 * float(entry.get("seconds") or 0.0)), 1)}
             if program is not None and program["spec"]["judgments"]:
                 tests[key] = {"kind": "converted", **common, "events": program["events"],
                               "child": {k: store.put(source.get(v)) for k, v in program["child"].items()},
@@ -111,8 +112,22 @@ def _py(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def limits(seconds: dict[str, float]) -> str:
+    """Limits for an exercise whose solution needs more time than the default ones give (five times
+    what it took here, for slower machines), or "" when the defaults do."""
+    from ..sandbox.limits import Limits
+
+    default = Limits()
+    cell = max(default.cell_seconds, round(5 * seconds.get("slowest", 0.0)))
+    notebook = max(default.notebook_seconds, round(5 * seconds.get("total", 0.0)))
+    if cell == default.cell_seconds and notebook == default.notebook_seconds:
+        return ""
+    return (f"Limits(cell_seconds={cell:g}, probe_seconds={cell:g}, notebook_seconds={notebook:g}, "
+            f"cpu_seconds={max(default.cpu_seconds, int(notebook * 1.5))})")
+
+
 def exercise_py(assignment: Assignment, exercise_id: str, recorded: dict[str, Any], digest: str,
-                requires: tuple[str, ...]) -> str:
+                requires: tuple[str, ...], bounds: str = "") -> str:
     """The exercise's definition: one line per test with its points and visibility, and why a test
     that runs in the student's process does."""
     tool = "nbgrader source notebook" if assignment.kind == "nbgrader" else "otter-grader master notebook"
@@ -131,11 +146,12 @@ def exercise_py(assignment: Assignment, exercise_id: str, recorded: dict[str, An
         "from grader.exercise import Exercise",
         "from grader.i18n import Text",
         "from grader.importers.runtime import Recording",
+        *(["from grader.sandbox.limits import Limits"] if bounds else []),
         "",
         f'RECORDED = Recording.read(Path(__file__).with_name("{RECORDED}"), sha256="{digest}")',
         "",
         f"EXERCISE = Exercise(id={_py(exercise_id)}, version=\"1\", title=Text.of({_py(assignment.title)}),",
-        f"                    requires={requires!r}, tasks=(",
+        f"                    requires={requires!r},{f' limits={bounds},' if bounds else ''} tasks=(",
     ]
     for task_id, title, cases, manual in assignment.tasks():
         if manual is not None:
@@ -180,7 +196,8 @@ def write(folder: Path, assignment: Assignment, exercise_id: str, recording: dic
     recorded = recorded_json(assignment, recording, keys, student)
     write_atomic(folder / RECORDED, json.dumps(recorded, ensure_ascii=False, separators=(",", ":")))
     digest = recording_digest(folder / RECORDED)
-    write_atomic(folder / "exercise.py", exercise_py(assignment, exercise_id, recorded, digest, requires))
+    bounds = limits(recording.get("seconds", {}))
+    write_atomic(folder / "exercise.py", exercise_py(assignment, exercise_id, recorded, digest, requires, bounds))
     return recorded
 
 

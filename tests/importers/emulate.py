@@ -42,18 +42,22 @@ def nbgrader(student: dict[str, Any], source: dict[str, Any]) -> dict[str, float
     tests = {c["metadata"]["nbgrader"]["grade_id"]: c for c in source["cells"]
              if c["metadata"].get("nbgrader", {}).get("grade") and not c["metadata"]["nbgrader"].get("solution")
              and c["cell_type"] == "code"}
-    ns: dict[str, Any] = {"__name__": "__main__"}
-    scores = {}
+    steps = []  # read before anything runs: a student's notebook may rebind builtins this process uses
     for cell in student["cells"]:
         if cell["cell_type"] != "code":
             continue
-        meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("grade_id") in tests:
-            original = tests[meta["grade_id"]]
-            scores[meta["grade_id"]] = float(original["metadata"]["nbgrader"]["points"]) \
-                if _run(_source(original), ns) else 0.0
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in tests:
+            original = tests[grade_id]
+            steps.append((grade_id, _source(original), float(original["metadata"]["nbgrader"]["points"])))
         else:
-            _run(_source(cell), ns)
+            steps.append((None, _source(cell), 0.0))
+    ns: dict[str, Any] = {"__name__": "__main__"}
+    scores = {}
+    for grade_id, code, points in steps:
+        passed = _run(code, ns)
+        if grade_id is not None:
+            scores[grade_id] = points if passed else 0.0
     return scores
 
 
@@ -122,11 +126,15 @@ def otter(student: dict[str, Any], master: dict[str, Any]) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
+    import builtins
+
     kind, student, original = argv
     sys.path.insert(0, ".")
     student_nb = json.loads(Path(student).read_text(encoding="utf-8"))
     original_nb = json.loads(Path(original).read_text(encoding="utf-8"))
+    saved = dict(vars(builtins))
     scores = nbgrader(student_nb, original_nb) if kind == "nbgrader" else otter(student_nb, original_nb)
+    vars(builtins).update(saved)  # what a notebook rebound is put back before the answer is written
     print(json.dumps(scores))
 
 
