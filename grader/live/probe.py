@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..sandbox import codec
+from ..sandbox.probes import call_probe as shared_call_probe
 from ..sandbox.limits import Limits
 from ..sandbox.protocol import FrameBuffer, ProtocolError, encode_frame
 from ..sandbox.runner import ErrorInfo, Probe, ProbeRun, clean_text
@@ -52,26 +53,9 @@ class _Exit(BaseException):
 
 
 def call_probe(probe: Probe, namespace: dict[str, Any]) -> tuple[str, Any]:
-    """What the sandbox's child does with one probe (`grader.sandbox.child`), against `namespace`:
-    call the function, read the variable, or run the trusted script."""
-    if probe.kind == "script":
-        scope: dict[str, Any] = {"__builtins__": builtins, "__name__": "probe"}
-        for module in ("numpy", "torch"):
-            if module in sys.modules:
-                scope["np" if module == "numpy" else module] = sys.modules[module]
-        exec(compile(probe.source or "", "<probe>", "exec", dont_inherit=True), scope)
-        return "ok", scope["probe"](namespace, *probe.args, **probe.kwargs)
-    if probe.name not in namespace:
-        return "missing", None
-    target = namespace[probe.name]
-    if probe.kind == "variable":
-        sympy = sys.modules.get("sympy")
-        if sympy is not None and isinstance(target, sympy.Basic):
-            return "ok", {"sympy": str(target)}
-        return "ok", target
-    if not callable(target):
-        return "not_callable", {"$type": codec._safe_type_name(target)}
-    return "ok", target(*probe.args, **probe.kwargs)
+    """What the sandbox's child does with one probe, against `namespace`: call the function, read
+    the variable, or run the trusted script (one implementation for both)."""
+    return shared_call_probe(probe.kind, probe.name, probe.source, namespace, probe.args, probe.kwargs)
 
 
 def _cell_name(filename: str) -> str:

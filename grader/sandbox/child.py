@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from . import codec, compat, isolation, seccomp
 from .forbid import Forbidden
+from .probes import call_probe
 from .limits import Limits
 from .protocol import encode_frame, read_frame
 
@@ -140,29 +141,6 @@ def _run_cells(channel: _Channel, cells: list[dict[str, Any]], namespace: dict[s
                       "seconds": _monotonic() - started})
 
 
-def _call_probe(probe: dict[str, Any], namespace: dict[str, Any], args: Any, kwargs: Any) -> tuple[str, Any]:
-    kind = probe["kind"]
-    if kind == "script":
-        scope: dict[str, Any] = {"__builtins__": builtins, "__name__": "probe"}
-        for module in ("numpy", "torch"):
-            if module in sys.modules:
-                scope["np" if module == "numpy" else module] = sys.modules[module]
-        exec(compile(probe["source"], "<probe>", "exec", dont_inherit=True), scope)
-        return "ok", scope["probe"](namespace, *args, **kwargs)
-    name = probe["name"]
-    if name not in namespace:
-        return "missing", None
-    target = namespace[name]
-    if kind == "variable":
-        sympy = sys.modules.get("sympy")
-        if sympy is not None and isinstance(target, sympy.Basic):
-            return "ok", {"sympy": str(target)}
-        return "ok", target
-    if not callable(target):
-        return "not_callable", {"$type": codec._safe_type_name(target)}
-    return "ok", target(*args, **kwargs)
-
-
 def _run_probe(channel: _Channel, probe: dict[str, Any], blobs: list[bytes], namespace: dict[str, Any],
                limits: Limits, forbidden: Forbidden) -> None:
     started = _monotonic()
@@ -178,7 +156,8 @@ def _run_probe(channel: _Channel, probe: dict[str, Any], blobs: list[bytes], nam
             with forbidden.recording():
                 if printed is not None:
                     printed.start()
-                status, result = _call_probe(probe, namespace, args, kwargs)
+                status, result = call_probe(probe["kind"], probe.get("name", ""), probe.get("source"), namespace,
+                                                    args, kwargs)
             value = _encode_value(result)
         finally:
             _disarm()

@@ -1,0 +1,34 @@
+"""What a probe does with the student's namespace: call a function, read a variable, or run a
+trusted script against it. Shared by the sandbox's child and the check inside a notebook, so a
+probe means the same in both."""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from typing import Any
+
+from . import codec
+
+
+def call_probe(kind: str, name: str, source: str | None, namespace: dict[str, Any], args: Any,
+               kwargs: Any) -> tuple[str, Any]:
+    """(status, value): "ok", "missing" (no such name) or "not_callable" (with the value's type)."""
+    if kind == "script":
+        scope: dict[str, Any] = {"__builtins__": builtins, "__name__": "probe"}
+        for module in ("numpy", "torch"):
+            if module in sys.modules:
+                scope["np" if module == "numpy" else module] = sys.modules[module]
+        exec(compile(source or "", "<probe>", "exec", dont_inherit=True), scope)
+        return "ok", scope["probe"](namespace, *args, **kwargs)
+    if name not in namespace:
+        return "missing", None
+    target = namespace[name]
+    if kind == "variable":
+        sympy = sys.modules.get("sympy")
+        if sympy is not None and isinstance(target, sympy.Basic):
+            return "ok", {"sympy": str(target)}
+        return "ok", target
+    if not callable(target):
+        return "not_callable", {"$type": codec._safe_type_name(target)}
+    return "ok", target(*args, **kwargs)
