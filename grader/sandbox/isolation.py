@@ -260,17 +260,24 @@ def apply_rlimits(limits: Limits, level: str, base: int = 0) -> None:
 
 
 def _vm_size() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass  # no /proc (macOS): the limit counts from zero
     return 0
 
 
 def _processes_of(uid: int) -> int:
     """Threads (what RLIMIT_NPROC counts) of every process owned by `uid`."""
     count = 0
-    for entry in os.listdir("/proc"):
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0  # no /proc (macOS)
+    for entry in entries:
         if not entry.isdigit():
             continue
         try:
