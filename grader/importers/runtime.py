@@ -24,7 +24,7 @@ from ..errors import ExerciseError
 from ..exercise import Case, Criterion, Task, Test, TextTask
 from ..i18n import Text
 from .judge import Assertions
-from .probes import REPLAY, RUN
+from .probes import REPLAY, RUN, for_child
 from .store import Store
 
 FORMAT, VERSION = "grader-imported", 1
@@ -67,7 +67,7 @@ class Recording:
         heading = Text.of(title or entry.get("title") or name)
         hint = Text.of(entry["hint"]) if entry.get("hint") else None
         if entry["kind"] == "converted":
-            values = {k: self.store.get(v) for k, v in entry["child"].items()}
+            values = {k: for_child(self.store.get(v)) for k, v in entry["child"].items()}
             expected = {k: self.store.get(v) for k, v in entry["parent"].items()}
             case = Case((entry["events"], values), expected=expected, call=entry.get("calls") or None)
             return Test(name, points, [case], (Assertions(json.dumps(entry["spec"], sort_keys=True)),), public=public,

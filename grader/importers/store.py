@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import numpy as np
+
 from ..sandbox import codec
 
 
@@ -20,13 +22,13 @@ class Store:
         self.blobs: list[bytes] = [base64.b64decode(b) for b in blobs or []]
 
     def put(self, value: Any) -> Any:
-        tree, blobs = codec.encode(value)
+        tree, blobs = codec.encode(_mark(value))
         offset = len(self.blobs)
         self.blobs += blobs
         return _shift(tree, offset)
 
     def get(self, tree: Any) -> Any:
-        return codec.decode(tree, self.blobs)
+        return _unmark(codec.decode(tree, self.blobs))
 
     def dump(self) -> list[str]:
         return [base64.b64encode(b).decode("ascii") for b in self.blobs]
@@ -34,6 +36,31 @@ class Store:
     @property
     def size(self) -> int:
         return sum(len(b) for b in self.blobs)
+
+
+_TENSOR = "$tensor"  # an array that was a tensor: the codec sends every ndarray as numpy
+
+
+def _mark(value: Any) -> Any:
+    if isinstance(value, codec.TensorArray):
+        return {_TENSOR: np.asarray(value).view(np.ndarray)}
+    if isinstance(value, dict):
+        return {k: _mark(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_mark(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
+
+
+def _unmark(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_TENSOR} and isinstance(value[_TENSOR], np.ndarray):
+            return value[_TENSOR].view(codec.TensorArray)
+        return {k: _unmark(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_unmark(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
 
 
 def _shift(tree: Any, by: int) -> Any:

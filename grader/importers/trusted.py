@@ -31,7 +31,7 @@ from typing import Any
 from ..errors import InputError
 from ..sandbox.magics import neutralise
 from .names import Instrument, parse, static_locals, why_whole
-from .probes import REPLAY, RUN, script_function, snapshot_function
+from .probes import REPLAY, RUN, for_child, script_function, snapshot_function
 from .split import SolutionFails, Unconvertible, as_seen
 from .steps import TestRecorder
 from .store import Store
@@ -189,7 +189,7 @@ class Run:
                 try:
                     if entry.get("programs"):
                         program = entry["programs"][part]
-                        values = {k: self.store.get(v) for k, v in program["child"].items()}
+                        values = {k: for_child(self.store.get(v)) for k, v in program["child"].items()}
                         shots = [as_seen(s) for s in replay(self.ns, program["events"], values)]
                         env = {k: as_seen(self.store.get(v)) for k, v in program["parent"].items()}
                         env.update(zip(program["spec"]["snaps"], shots))
