@@ -117,6 +117,12 @@ def folder_verdict(exercise: Exercise) -> Verdict:
     if missing:
         v.notes.append(f"no {' or '.join(missing)} in {folder}: `grader release` ships no statement "
                        f"{'in that language' if len(missing) == 1 else 'at all'}")
+    student_judged = [f"{task.id}:{test.name}" for task in exercise.tasks for test in task.tests
+                      if any(getattr(check, "judged_in_student_process", False) for check in test.checks)]
+    if student_judged:
+        v.notes.append(f"{len(student_judged)} test(s) run their code in the student's process and pass when it "
+                       f"raises nothing: {', '.join(student_judged)}. A student who patches numpy (or Python's "
+                       "builtins) could pass them; the other tests compare in the grading process")
     if not wrong_variants(exercise):
         v.notes.append(f"no wrong/*.py in {folder}: only the blank notebook shows that the tests can fail; "
                        "a variant per classic mistake shows that each is caught")

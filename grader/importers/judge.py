@@ -155,3 +155,19 @@ class Assertions(Check):
             if failure is not None:
                 return failure
         return None
+
+
+@register
+@dataclass(frozen=True)
+class Ran(Check):
+    """A test whose code ran in the student's process (passing when nothing was raised): the
+    probe's script judged it there, so this check only reads its verdict. Validation names such
+    tests, since what decides them is the student's to change."""
+
+    kind: ClassVar[str] = "ran"
+    judged_in_student_process: ClassVar[bool] = True
+
+    def evaluate(self, got: Any, expected: Any, args: tuple[Any, ...] = ()) -> Failure | None:
+        if got is True:
+            return None
+        return Failure(Text("The test's code did not finish", "El código de la prueba no terminó"))

@@ -19,11 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..checks import Close
 from ..errors import ExerciseError
 from ..exercise import Case, Criterion, Task, Test, TextTask
 from ..i18n import Text
-from .judge import Assertions
+from .judge import Assertions, Ran
 from .probes import REPLAY, RUN, for_child
 from .store import Store
 
@@ -75,7 +74,7 @@ class Recording:
                         timeout=float(entry.get("timeout") or TIMEOUT))
         case = Case((entry["source"], f"<test {name}>", public, entry.get("want")), expected=True,
                     call=entry.get("calls") or None)
-        return Test(name, points, [case], (Close(),), public=public, title=heading, hint=hint, probe="script",
+        return Test(name, points, [case], (Ran(),), public=public, title=heading, hint=hint, probe="script",
                     script=RUN, timeout=float(entry.get("timeout") or TIMEOUT))
 
     def task(self, task_id: str, title: str, tests: list[Test] | tuple[Test, ...], target: str = "") -> Task:

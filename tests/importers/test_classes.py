@@ -31,7 +31,7 @@ def _imported(tmp: Path, kind: str, source: Path, sandbox: Any) -> tuple[Path, s
     verdicts = validate_exercise(load_folder(folder), sandbox)
     said = "\n".join(done.lines + done.warnings + done.notes)
     for v in verdicts:
-        said += f"\n{'ok' if v.ok else 'FAIL'} {v.case} " + " ".join(v.problems)
+        said += f"\n{'ok' if v.ok else 'FAIL'} {v.case} " + " ".join(v.problems) + "".join(f"\nnote: {n}" for n in v.notes)
     return folder, said
 
 
@@ -83,6 +83,8 @@ def test_an_nbgrader_assignment_imports_and_validates(nbgrader_run: Any) -> None
     assert "test test_sigmoid/all" in out and "converted: 4 checks" in out
     assert "test test_forward_checks/tests" in out and "runs in the student's process" in out
     assert "could pass them" in out and "test_forward_checks/tests" in out.split("could pass them")[0]
+    assert "note: 1 test(s) run their code in the student's process and pass when it raises nothing: " \
+           "test_forward_checks:tests. A student who patches numpy" in out  # validation says it too
     exercise = (folder / "exercise.py").read_text()
     assert 'RECORDED.test("test_sigmoid/all", points=2, public=False)' in exercise
     assert 'RECORDED.test("test_sigmoid/public", points=0, public=True)' in exercise
@@ -124,6 +126,7 @@ def test_an_otter_assignment_imports_and_validates(otter_run: Any) -> None:
     for case in ("solution", "blank", "references"):
         assert f"ok {case}" in out
     assert "q2/test3" in out.split("could pass them")[0]
+    assert "run their code in the student's process and pass when it raises nothing: q2:test3." in out
     exercise = (folder / "exercise.py").read_text()
     assert 'RECORDED.test("q1/test4", points=1, public=False)' in exercise  # TEST CONFIG: hidden, 1 point
     assert 'RECORDED.test("q1/test1", points=0.3333333333333333, public=True)' in exercise  # the rest shared
