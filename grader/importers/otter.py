@@ -310,10 +310,9 @@ def _finish(question: _Question, used: set[str], path: Path) -> list[Cell]:
 
 
 def _unmarked(markdown: str) -> str:
-    """A solution's markdown without otter's `**SOLUTION:**` marker line."""
-    lines = markdown.split("\n")
-    if lines and re.match(r"^\s*(<strong>|\*\*)solution:?(</strong>|\*\*)\s*$", lines[0], re.IGNORECASE):
-        lines = lines[1:]
+    """A solution's markdown without otter's `**SOLUTION:**` marker (a line of its own, or its start)."""
+    marker = re.compile(r"^\s*(<strong>|\*\*)solution:?(</strong>|\*\*)\s*", re.IGNORECASE)
+    lines = [marker.sub("", line, count=1) for line in markdown.split("\n")]
     return "\n".join(lines).strip()
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..sandbox import codec
+
 # Sets are not plain data for the sandbox's codec; a snapshot carries them as {"__set__": [...]}.
 SET_KEY, FROZEN_KEY = "__set__", "__frozen__"
 
@@ -175,3 +177,28 @@ def script_function(source: str, name: str) -> Any:
 
 def snapshot_function() -> Any:
     return script_function(SNAPSHOT, "_snapshot")
+
+
+_snapshot = snapshot_function()
+
+
+def plain(value: Any) -> bool:
+    """Whether a value can leave a process as plain data (arrays, numbers, strings, containers)."""
+    tree, _ = codec.encode(_snapshot(value))
+    return not _opaque(tree)
+
+
+def _opaque(tree: Any) -> bool:
+    if isinstance(tree, list):
+        return any(_opaque(v) for v in tree)
+    if isinstance(tree, dict):
+        if "$obj" in tree or "$callable" in tree or "$big" in tree:
+            return True
+        return any(_opaque(v) for v in tree.values())
+    return False
+
+
+def as_seen(value: Any) -> Any:
+    """A value as the grading process receives it from the student's process."""
+    tree, blobs = codec.encode(_snapshot(value))
+    return unwrap(codec.decode(tree, blobs))

@@ -21,14 +21,12 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from ..sandbox import codec
 from . import safe
-from .probes import snapshot_function, unwrap
+from .probes import as_seen, plain
 
 MAX_STEPS = 4000  # steps or snapshots of one test: beyond this the test runs as it is
 MAX_UNROLL = 1000  # elements of a comprehension over the student's values that are unrolled
 
-_snapshot = snapshot_function()
 _CLOSE = {"numpy.allclose", "numpy.isclose", "math.isclose", "numpy.array_equal", "numpy.array_equiv",
           "numpy.testing.assert_allclose", "numpy.testing.assert_array_almost_equal",
           "numpy.testing.assert_almost_equal", "numpy.testing.assert_array_equal", "numpy.testing.assert_equal"}
@@ -55,28 +53,6 @@ class Part:
     name: str = ""  # core: its name in the student's process
     tree: ast.expr | None = None  # sf: the source node; parent: the expression the grading process evaluates
     rendered: dict[str, Any] | None = None  # sf: how each side names it, once recorded
-
-
-def plain(value: Any) -> bool:
-    """Whether a value can leave a process as plain data (arrays, numbers, strings, containers)."""
-    tree, _ = codec.encode(_snapshot(value))
-    return not _opaque(tree)
-
-
-def _opaque(tree: Any) -> bool:
-    if isinstance(tree, list):
-        return any(_opaque(v) for v in tree)
-    if isinstance(tree, dict):
-        if "$obj" in tree or "$callable" in tree or "$big" in tree:
-            return True
-        return any(_opaque(v) for v in tree.values())
-    return False
-
-
-def as_seen(value: Any) -> Any:
-    """A value as the grading process receives it from the student's process."""
-    tree, blobs = codec.encode(_snapshot(value))
-    return unwrap(codec.decode(tree, blobs))
 
 
 def _student_object(value: Any) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import safe
 from .judge import judge
+from .probes import as_seen
 from .split import (
     _ABS,
     _CLOSE,
@@ -29,7 +30,6 @@ from .split import (
     Recorder,
     SolutionFails,
     Unconvertible,
-    as_seen,
 )
 
 

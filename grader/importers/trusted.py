@@ -31,8 +31,8 @@ from typing import Any
 from ..errors import InputError
 from ..sandbox.magics import neutralise
 from .names import Instrument, parse, static_locals, why_whole
-from .probes import REPLAY, RUN, for_child, script_function, snapshot_function
-from .split import SolutionFails, Unconvertible, as_seen
+from .probes import REPLAY, RUN, as_seen, for_child, script_function, snapshot_function
+from .split import SolutionFails, Unconvertible
 from .steps import TestRecorder
 from .store import Store
 

@@ -142,3 +142,41 @@ def test_a_notebook_that_is_not_one_is_refused_naming_it(tmp_path: Path) -> None
     with pytest.raises(InputError) as caught:
         read_nbgrader(path)
     assert str(path) in str(caught.value) and "not a readable notebook" in str(caught.value)
+
+
+def _markdown(source: str, cell_id: str | None = None, **nbgrader: Any) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": "markdown", "metadata": {"nbgrader": {"schema_version": 3, **nbgrader}}
+                            if nbgrader else {}, "source": source}
+    if cell_id:
+        cell["id"] = cell_id
+    return cell
+
+
+def test_a_hand_marked_answer_is_found_by_a_cell_every_release_keeps(tmp_path: Path) -> None:
+    # A written answer: its own cell id (nbgrader's release keeps ids). Code marked by hand: the
+    # markdown cell that asks for it, which both releases show unchanged.
+    path = _write(tmp_path, _nb([
+        _markdown("## Plot\n\nPlot the loss curve.", "ask-plot"),
+        _code("plt.plot(losses)", solution=True, grade=True, points=2, grade_id="plot"),
+        _markdown("Why does the loss go down?", "ask-why"),
+        _markdown("Because gradient descent ...", "why", solution=True, grade=True, points=3, grade_id="why"),
+    ]))
+    assignment = read_nbgrader(path)
+    tasks = {task: manual for task, _, _, manual in assignment.tasks()}
+    assert (tasks["plot"].target, tasks["plot"].answer, tasks["plot"].points) == ("ask-plot", "code", 2)
+    assert (tasks["why"].target, tasks["why"].answer, tasks["why"].points) == ("why", "markdown", 3)
+    answer = next(c for c in assignment.cells if c.manual is not None and c.manual.task == "why")
+    assert answer.tags == ["why", "solution"] and answer.source.endswith("Because gradient descent ...")
+    assert "plot" in assignment.cells[0].tags
+
+
+def test_an_otter_manual_question_is_a_written_answer_with_its_prompt(tmp_path: Path) -> None:
+    path = _write(tmp_path, _nb([
+        _raw("# BEGIN QUESTION\nname: q9\nmanual: true\npoints: 4"), _markdown("Explain overfitting."),
+        _raw("# BEGIN PROMPT"), _markdown("_Write here._", "prompt-9"), _raw("# END PROMPT"),
+        _raw("# BEGIN SOLUTION"), _markdown("**SOLUTION:** The model learns the noise."), _raw("# END SOLUTION"),
+        _raw("# END QUESTION")]))
+    (task, _, _, manual), = read_otter(path).tasks()
+    assert task == "q9" and manual.points == 4 and manual.target == "prompt-9"
+    answer = next(c for c in read_otter(path).cells if c.manual is not None)
+    assert answer.source == "_Write here._\n\nThe model learns the noise." and answer.cell_id == "prompt-9"
