@@ -61,6 +61,8 @@ class Options:
     roster: Path | None = None  # a CSV naming the students (grader.lms.roster)
     manual: Path | None = None  # instructors' marks (CSV or YAML) to store and merge
     keys: Path | None = None  # the release's keys.csv: the order each student was shown choice options in
+    cluster: str | None = None  # grade on Dask workers (grader.cluster_client): a scheduler's address, or local[:N]
+    worker_isolation: str | None = None  # the weakest isolation a cluster worker may have (default: this machine's)
 
 
 @dataclass
@@ -74,6 +76,7 @@ class BatchOutcome:
     notices: list[Text] = field(default_factory=list)  # what the instructor must see: refused members, ambiguous rows
     similarity: Findings = field(default_factory=Findings)  # groups of similar submissions
     phases: dict[str, float] = field(default_factory=dict)  # seconds spent in each step, for benchmarks
+    trace: list[Any] = field(default_factory=list)  # on a cluster: when each notebook went, ran and came back
 
 
 def default_jobs() -> int:
@@ -195,9 +198,10 @@ def grade_batch(path: Path, options: Options,
         jobs = min(options.jobs or default_jobs(), len(todo))
         folders = sorted({e.folder for e in entries if e.folder is not None})
         pending = sorted({f for i in todo if (f := entries[i].folder) is not None})
-        sandbox = stack.enter_context(Sandbox(workers=jobs, preload=preload_for(
-            [], [entries[i].notebook for i in todo], folders=pending,  # type: ignore[misc]
-            avoid=[path if path.is_dir() else path.parent]))) if todo else None
+        preload = preload_for([], [entries[i].notebook for i in todo], folders=pending,  # type: ignore[misc]
+                              avoid=[path if path.is_dir() else path.parent]) if todo else ()
+        remote = stack.enter_context(_remote(options, preload, log, on_warning)) if todo and options.cluster else None
+        sandbox = stack.enter_context(Sandbox(workers=jobs, preload=preload)) if todo and remote is None else None
         exercises = _load(entries, folders, options)
         unheld = isolation.unheld(sandbox.facts) if sandbox is not None else None
         if unheld is not None:
@@ -262,6 +266,14 @@ def grade_batch(path: Path, options: Options,
                 finish(i, e.result, False)
         phase("reused")
 
+        if remote is not None:
+            remote.send_exercises(pending)
+            phase("send")
+            for i, result in remote.grade([_work(i, entries[i], keys) for i in todo]):
+                outcome.graded += 1
+                finish(i, result, True)
+            outcome.level, outcome.trace = remote.level, remote.trace
+            phase("grade")
         if sandbox is not None:
             hide = protected_paths(path.resolve(), out.resolve(), *folders)
             cache = ExpectedCache()
@@ -305,6 +317,22 @@ def grade_batch(path: Path, options: Options,
         record(out, batch_signature, summary)  # complete: an identical re-run may answer from these outputs
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _remote(options: Options, preload: tuple[str, ...], log: _Log, on_warning: Callable[[str], None] | None) -> Any:
+    """The connection to the cluster (Dask is imported only here, only when asked for)."""
+    from .cluster_client import Remote
+
+    return Remote(options.cluster or "", preload, options.worker_isolation or isolation.active_level(), log.write,
+                  on_warning)
+
+
+def _work(i: int, e: _Entry, keys: Any) -> Any:
+    from .cluster_client import Work
+
+    assert e.notebook is not None and e.exercise is not None and e.folder is not None
+    orders = orders_for(keys, e.sub.student, e.exercise, released_per_student(e.notebook.metadata))
+    return Work(i, e.sub, e.notebook, e.exercise, e.folder, orders)
 
 
 def _read(subs: list[Submission], options: Options) -> list[_Entry]:

@@ -46,8 +46,7 @@ def main() -> None:
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CSV naming the students (columns: student, file, lms_id, name, email, sis_login_id, section).")
 @click.option("--lang", type=LANG, default="en", show_default=True, help="Language of reports and messages.")
-@click.option("--accept-weak-isolation", is_flag=True, envvar="GRADER_ACCEPT_WEAK_ISOLATION", expose_value=False,
-              callback=lambda ctx, param, accepted: _require_isolation(accepted),
+@click.option("--accept-weak-isolation", "accept_weak", is_flag=True, envvar="GRADER_ACCEPT_WEAK_ISOLATION",
               help="Grade even where the sandbox can only be \"basic\" (no namespaces): student code could then "
                    "read and change what your user can.")
 @click.option("--manual", type=click.Path(path_type=Path), default=None,
@@ -55,21 +54,32 @@ def main() -> None:
 @click.option("--keys", type=click.Path(path_type=Path), default=None,
               help="The keys.csv `grader release --students` wrote: the order each student was shown the options "
                    "of shuffled choice questions in.")
+@click.option("--cluster", envvar="GRADER_CLUSTER", default=None,
+              help="Grade on Dask workers: a scheduler's address (tcp://host:8786) or local[:N] (N worker processes "
+                   "here). Needs the cluster extra: pip install \"grader[cluster]\".")
+@click.option("--worker-isolation", type=click.Choice(["full", "userns", "basic"]), default=None,
+              help="With --cluster: the weakest isolation a worker may have to be given notebooks "
+                   "[default: this machine's].")
 def grade(path: Path, exercise: str | None, out: Path, jobs: int | None, lang: str, manual: Path | None,
-          roster: Path | None = None, keys: Path | None = None) -> None:
+          roster: Path | None = None, keys: Path | None = None, accept_weak: bool = False,
+          cluster: str | None = None, worker_isolation: str | None = None) -> None:
     """Grade every notebook under PATH: a folder (searched recursively), one .ipynb, or an LMS download zip."""
+    if cluster:
+        worker_isolation = _cluster_ready(cluster, worker_isolation, accept_weak)
+    else:
+        _require_isolation(accept_weak)
     if manual is None and _unchanged(path, out, exercise, lang, roster, keys):
         return
     from .batch import Options, grade_batch
     from .sandbox.isolation import active_level, weaker_than_full
 
-    note = weaker_than_full(active_level())
+    note = weaker_than_full(active_level()) if not cluster else None
     if note is not None:
         click.echo(note, err=True)
 
     progress = _Progress(sys.stdout.isatty())
     outcome = grade_batch(path, Options(roster=roster, out=out, exercise=exercise, jobs=jobs or 0, lang=lang, manual=manual,
-                                        keys=keys),
+                                        keys=keys, cluster=cluster, worker_isolation=worker_isolation),
                           on_result=progress.update, on_start=progress.start,
                           on_warning=lambda text: click.echo(f"warning: {text}", err=True))
     progress.close()
@@ -89,6 +99,29 @@ def _require_isolation(accepted: bool) -> None:
     refused = refusal(active_level())
     if refused is not None:
         raise click.UsageError(refused)
+
+
+def _cluster_ready(address: str, worker_isolation: str | None, accepted: bool) -> str:
+    """With --cluster: the address is one Dask takes, Dask is installed, and the level workers
+    must have (this machine's by default) is not basic unless that risk is accepted."""
+    from .cluster_client import missing, parse
+
+    try:
+        parse(address)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    absent = missing()
+    if absent is not None:
+        raise click.UsageError(absent)
+    from .sandbox.isolation import active_level
+
+    level = worker_isolation or active_level()
+    if level == "basic" and not accepted:
+        raise click.UsageError("with --cluster, workers must isolate notebooks at least as well as this machine "
+                               "does, and here that is only \"basic\" (no namespaces). Ask for more with "
+                               "--worker-isolation full (or userns), or accept basic workers with "
+                               "--accept-weak-isolation.")
+    return level
 
 
 def _unchanged(path: Path, out: Path, exercise: str | None, lang: str, roster: Path | None,
@@ -171,10 +204,23 @@ def check(notebook: Path, exercise: str | None, lang: str) -> None:
 
 @main.command()
 @click.argument("exercises", nargs=-1)
-def doctor(exercises: tuple[str, ...]) -> None:
+@click.option("--cluster", envvar="GRADER_CLUSTER", default=None,
+              help="List the workers of this Dask cluster instead (tcp://host:8786, or local[:N]).")
+def doctor(exercises: tuple[str, ...], cluster: str | None = None) -> None:
     """Show which protections the sandbox has on this machine, the limits it applies, and which
     modules the exercises (EXERCISES, ids or folders; all bundled ones when none is named) require
-    that are not installed; exit status 1 when one is missing."""
+    that are not installed; exit status 1 when one is missing. With --cluster, each worker of the
+    cluster: its isolation, cores, memory, torch and CUDA (exit status 1 when one isolates less
+    than this machine)."""
+    if cluster:
+        _cluster_ready(cluster, None, True)
+        from .cluster_doctor import report as cluster_report
+
+        text, weak = cluster_report(cluster)
+        click.echo(text)
+        if weak:
+            raise SystemExit(1)
+        return
     from .library import exercise_dirs, load, load_folder
     from .requirements import requirements_report
     from .sandbox.doctor import report
@@ -248,6 +294,54 @@ def validate(exercises: tuple[str, ...]) -> None:
                 failed += not v.ok
     if failed:
         raise SystemExit(1)
+
+
+@main.group("import")
+def import_() -> None:
+    """Bring in an assignment written for nbgrader or otter-grader as an exercise folder."""
+
+
+def _import(kind: str, source: Path, out: Path, lang: str, timeout: float, force: bool) -> None:
+    from .importers.convert import import_assignment
+
+    done = import_assignment(kind, source, out, lang, timeout, force)  # type: ignore[arg-type]
+    for line in done.lines:
+        click.echo(line)
+    for note in done.notes:
+        click.echo(click.style("note: ", fg="yellow") + f"not carried over: {note}")
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"validating {out} …")
+    click.get_current_context().invoke(validate, exercises=(str(out),))
+
+
+def _import_options(fn: object) -> object:
+    for option in reversed([
+        click.argument("source", type=click.Path(path_type=Path)),
+        click.option("--out", "-o", required=True, type=click.Path(path_type=Path),
+                     help="The exercise folder to write (a new or empty folder)."),
+        click.option("--lang", type=LANG, default="en", show_default=True,
+                     help="The language the notebook is written in: the statement is written as statement.LANG.md."),
+        click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
+                     help="Seconds the instructor's solution may run while its tests are recorded."),
+        click.option("--force", is_flag=True, help="Replace what an earlier import wrote in --out."),
+    ]):
+        fn = option(fn)  # type: ignore[operator]
+    return fn
+
+
+@import_.command("nbgrader")
+@_import_options  # type: ignore[arg-type]
+def import_nbgrader(source: Path, out: Path, lang: str, timeout: float, force: bool) -> None:
+    """An nbgrader SOURCE notebook (the instructor's version, with solutions and hidden tests)."""
+    _import("nbgrader", source, out, lang, timeout, force)
+
+
+@import_.command("otter")
+@_import_options  # type: ignore[arg-type]
+def import_otter(source: Path, out: Path, lang: str, timeout: float, force: bool) -> None:
+    """An otter-grader master notebook (Otter Assign's format v1)."""
+    _import("otter", source, out, lang, timeout, force)
 
 
 @main.command("export")

@@ -140,11 +140,13 @@ class SymbolicPool:
     """Services started on first use, one per concurrent caller. The pool's secret (drawn when it
     is made, kept in memory only) seeds every answer's sample points."""
 
-    def __init__(self) -> None:
+    def __init__(self, secret: bytes | None = None) -> None:
+        """`secret`: a batch's own, when several pools (one per cluster worker) grade it and must
+        sample the same points; by default one is drawn here."""
         self._idle: queue.LifoQueue[SymbolicService] = queue.LifoQueue()
         self._all: list[SymbolicService] = []
         self._lock = threading.Lock()
-        self._secret = secrets.token_bytes(32)
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
 
     def seed(self, student: str, spec_id: str) -> tuple[int, int]:
         """The seeds of one student's answer, (the batch's, the student's own): the same within
