@@ -141,6 +141,10 @@ def import_assignment(kind: Kind, source: Path, out: Path, lang: str = "en", tim
     return done
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _summarise(done: Imported, assignment: Assignment, recording: dict[str, Any], recorded: dict[str, Any],
                keys: dict[int, str], copied: list[str], lang: str) -> None:
     roles = [c.role for c in assignment.cells]
@@ -148,19 +152,20 @@ def _summarise(done: Imported, assignment: Assignment, recording: dict[str, Any]
         sum(cell.manual.points for cell in assignment.cells if cell.manual)
     done.lines.append(f"imported the {assignment.kind} notebook {assignment.path} into {done.folder} "
                       f"(exercise {done.exercise_id}, {total:g} points)")
-    done.lines.append(f"  solution.ipynb     {roles.count('answer')} answer cells (solution regions), "
-                      f"{roles.count('given')} given cells, {roles.count('test')} test cells (public part, tagged "
-                      f"raises-exception), {roles.count('manual')} written answers")
-    done.lines.append(f"  statement.{lang}.md  the notebook's text ({roles.count('markdown')} markdown cells)")
+    done.lines.append(f"  {'solution.ipynb':<24} {_count(roles.count('answer'), 'answer cell')} (solution regions), "
+                      f"{_count(roles.count('given'), 'given cell')}, {_count(roles.count('test'), 'test cell')} "
+                      f"(their public part, tagged raises-exception), {_count(roles.count('manual'), 'written answer')}")
+    done.lines.append(f"  {'statement.' + lang + '.md':<24} the notebook's text "
+                      f"({_count(roles.count('markdown'), 'markdown cell')})")
     shown = ", ".join(copied[:6]) + (f", … ({len(copied)} in all)" if len(copied) > 6 else "")
-    done.lines.append(f"  files/             {shown or 'nothing to copy'}" +
+    done.lines.append(f"  {'files/':<24} {shown or 'nothing to copy'}" +
                       (" and an `otter` stand-in (otter's cells in released notebooks do nothing)"
                        if assignment.kind == "otter" else ""))
     unsafe = []
     for task_id, _, cases, manual in assignment.tasks():
         if manual is not None:
-            done.lines.append(f"  task {task_id:<14} {manual.points:g} pts  written answer marked by hand: pending "
-                              "until marked")
+            done.lines.append(f"  {'task ' + task_id:<24} {manual.points:g} pts  written answer marked by hand: "
+                              "pending until marked")
             continue
         for _, case in cases:
             entry = recorded["tests"][f"{task_id}/{case.name}"]
@@ -171,7 +176,7 @@ def _summarise(done: Imported, assignment: Assignment, recording: dict[str, Any]
             else:
                 what = f"runs in the student's process ({entry['why']})"
                 unsafe.append(f"{task_id}/{case.name}")
-            done.lines.append(f"  test {task_id + '/' + case.name:<22} {case.points:g} pts {where:<6} {what}")
+            done.lines.append(f"  {'test ' + task_id + '/' + case.name:<24} {case.points:g} pts {where:<6} {what}")
     if unsafe:
         done.warnings.append(f"{len(unsafe)} test(s) run their code in the student's process, as nbgrader and otter "
                              f"do: {', '.join(unsafe)}. A student who patches numpy (or Python's builtins) could "

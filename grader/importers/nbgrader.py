@@ -114,6 +114,9 @@ def read_nbgrader(path: Path) -> Assignment:
             manual = Manual(task_id, title, _points(meta, where, path), question, "markdown", cell_id or task_id)
             answer = f"*{task_id}: write your answer here / escribe aquí tu respuesta*\n\n{_without_regions(source)}"
             cells.append(Cell("manual", answer, cell_id, [task_id, "solution"], manual=manual))
+        elif kind == "markdown" and solution:  # an answer nobody marks: kept out of the statement
+            answer = f"*write your answer here / escribe aquí tu respuesta*\n\n{_without_regions(source)}"
+            cells.append(Cell("markdown", answer, cell_id, ["solution"]))
         elif kind == "markdown":
             cells.append(Cell("markdown", source, cell_id))
             prompt = cells[-1]

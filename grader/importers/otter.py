@@ -296,6 +296,7 @@ def _finish(question: _Question, used: set[str], path: Path) -> list[Cell]:
                 cells.insert(0, anchor)
             answers[-1].manual = Manual(task, title, points, ask, "code", anchor.cell_id or task)
         return cells
+    cells += question.prompt_markdown  # what an autograded question's prompt block shows students
     if question.tests:
         points = case_points(question.config.get("points"), [s.get("points") for _, s in question.tests],
                              question.where, path)

@@ -52,7 +52,7 @@ def solution_notebook(assignment: Assignment, exercise_id: str) -> dict[str, Any
 
 def statement(assignment: Assignment) -> str:
     parts = [c.source.strip() for c in assignment.cells
-             if c.role == "markdown" or (c.role == "manual" and "solution" not in c.tags)]
+             if c.role in ("markdown", "manual") and "solution" not in c.tags]
     text = "\n\n".join(p for p in parts if p)
     if not text.lstrip().startswith("#"):
         text = f"# {assignment.title}\n\n{text}"
