@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import safe
-from .probes import as_seen, plain
+from .probes import as_seen, plain, snapshot_function
 
 MAX_STEPS = 4000  # steps or snapshots of one test: beyond this the test runs as it is
 MAX_UNROLL = 1000  # elements of a comprehension over the student's values that are unrolled
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset)
+_snapshot = snapshot_function()
 
 _CLOSE = {"numpy.allclose", "numpy.isclose", "math.isclose", "numpy.array_equal", "numpy.array_equiv",
           "numpy.testing.assert_allclose", "numpy.testing.assert_array_almost_equal",
@@ -86,7 +88,8 @@ class Recorder:
         self.locals: dict[str, Part] = {}
         self.shadowed: set[str] = set()
         self.events: list[list[Any]] = []
-        self.child_values: dict[str, tuple[Any, bool]] = {}  # name -> (value, public)
+        self.child_values: dict[str, tuple[Any, bool]] = {}  # name -> (value as recorded, public)
+        self.given: dict[str, Any] = {}  # name -> the object the solution's run passed
         self.parent_values: dict[str, tuple[Any, bool]] = {}
         self.env: dict[str, Any] = {}  # what the grading process will hold: snapshots and recorded values
         self.judgments: list[dict[str, Any]] = []
@@ -122,7 +125,7 @@ class Recorder:
     def child_scope(self) -> dict[str, Any]:
         if self.scope is None:
             self.scope = dict(self.ns)
-            self.scope.update({k: v for k, (v, _) in self.child_values.items()})
+            self.scope.update(self.given)
             import math
 
             import numpy
@@ -147,10 +150,13 @@ class Recorder:
         return Part("core", self.child_scope()[name], name=name)
 
     def slot(self, store: dict[str, tuple[Any, bool]], prefix: str, value: Any) -> str:
+        """A value recorded now (a copy: what happens to the object later is not what was given)."""
         name = f"{prefix}{next(self.ids)}"
-        store[name] = (value, self.public)
-        if store is self.child_values and self.scope is not None:
-            self.scope[name] = value
+        store[name] = (_snapshot(value), self.public)
+        if store is self.child_values:
+            self.given[name] = value  # the solution's own run passes the object itself, as the notebook did
+            if self.scope is not None:
+                self.scope[name] = value
         if store is self.parent_values:
             self.env[name] = as_seen(value)
         return name
@@ -184,8 +190,11 @@ class Recorder:
         if "child" in part.rendered:
             return str(part.rendered["child"])
         if plain(part.real):
-            part.rendered["child"] = self.slot(self.child_values, "__v", part.real)
-            return str(part.rendered["child"])
+            part.rendered["child"] = name = self.slot(self.child_values, "__v", part.real)
+            if isinstance(node, ast.Name) and not isinstance(part.real, _IMMUTABLE):
+                # The student's code may change it in place: from now on the test reads it from there.
+                self.locals[node.id] = Part("core", part.real, name=name)
+            return name
         name = safe.canonical_name(part.real)
         if name is not None and "." in name and name.split(".")[0] in ("numpy", "math"):
             return f"__m_{name}"

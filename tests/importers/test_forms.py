@@ -47,6 +47,7 @@ FORMS = {
     "all_loop": "assert all(scale(float(i)) == 1.5 * i for i in range(4))",
     "local_then_check": "out = scale(np.linspace(0, 1, 5))\nassert out.shape == (5,)\nassert np.allclose(out, np.linspace(0, 1, 5) * 1.5)",
     "seeded": "np.random.seed(3)\nnoise = draw(4)\nnp.random.seed(3)\nassert np.allclose(noise, np.random.rand(4))",
+    "in_place": "x = np.array([1.0, 3.0])\nnormalize(x)\nassert np.allclose(x, [0.25, 0.75])",
 }
 
 SOLUTION = '''def scale(x):
@@ -64,6 +65,11 @@ def draw(n):
     return np.random.rand(n)
     ### END SOLUTION
 
+def normalize(v):
+    ### BEGIN SOLUTION
+    v /= v.sum()
+    ### END SOLUTION
+
 ### BEGIN SOLUTION
 v = 0.25
 words = ["c", "a", "b"]
@@ -75,9 +81,11 @@ STUDENTS = {
                      .replace("### END SOLUTION", ""),
     "near": ("def scale(x):\n    return x * 1.5 + 5e-4\n\ndef primes(n):\n    return [2, 3, 5, 7]\n\n"
              "def draw(n):\n    return np.random.rand(n) + 1e-12\n\n"
+             "def normalize(v):\n    return v / v.sum()\n\n"
              "v = 0.25 + 5e-5\nwords = ['a', 'b', 'c', 'c']\ncounts = {'b': 2, 'a': 1}"),
     "far": ("def scale(x):\n    return x * 1.6\n\ndef primes(n):\n    return {2, 3, 5, 7, 9}\n\n"
             "def draw(n):\n    return np.random.rand(n + 1)[1:]\n\n"
+            "def normalize(v):\n    v *= 2\n\n"
             "v = 3\nwords = ['a', 'b']\ncounts = {'a': 1}"),
 }
 
@@ -140,6 +148,10 @@ def primes(n):
 
 def draw(n):
     return np.zeros(n)
+
+
+def normalize(v):
+    pass
 
 
 v = Sly(3.0)
