@@ -37,8 +37,8 @@ class TestRecorder(Recorder):
     """A test cell: its steps for the student's process, its judgments for the grading process."""
 
     def step(self, stmt: ast.stmt, public: bool, text: str, output: bool = False) -> None:
-        """Run `stmt` on the solution, split when it involves the student's names (raises
-        `Unconvertible` before anything runs when it cannot be, as far as can be known then)."""
+        """Run `stmt` on the solution, split when it involves the student's names; `Unconvertible`
+        when it cannot be split (the caller then runs it as it is)."""
         self.line, self.public, self.text, self.memo = stmt.lineno, public, text, {}
         if isinstance(stmt, ast.AugAssign):
             target = stmt.target
