@@ -19,7 +19,9 @@ from .checks import Check, Failure, register
 from .i18n import Text, t
 
 # Integers, decimals and exponents, with a sign; nan and inf as Python and numpy print them.
-NUMBER = re.compile(r"(?<![\w.])[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w.])", re.IGNORECASE)
+# One way to match each number (`\d+(?:\.\d*)?`, not `\d+\.?\d*`): a long run of digits a student
+# printed must not be split every way before the match fails (that took seconds per line).
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w.])", re.IGNORECASE)
 MAX_LINES = 10_000
 
 

@@ -205,3 +205,14 @@ def test_end_to_end_the_printed_costs_of_a_notebook_are_graded(sandbox, tmp_path
     assert not bad["costs"].passed and bad["result"].passed
     assert bad["costs"].got == "Cost after iteration 50: 0.693147"
     assert np.isfinite(bad["costs"].score)
+
+
+def test_reading_numbers_is_linear_in_what_the_student_printed():
+    # A long run of digits followed by a letter made the old expression try every split of it.
+    import time
+
+    for text in ("1" * 20_000 + "x", "9" * 20_000 + ".", "-" + "5" * 20_000 + "e"):
+        started = time.process_time()
+        numbers_in(text)
+        assert time.process_time() - started < 0.5
+    assert numbers_in("Cost after iteration 10: 0.693147 and 1.5e-3, .5, 3., -2") == (10.0, 0.693147, 0.0015, 0.5, 3.0, -2.0)
