@@ -73,10 +73,10 @@ class _State:
         self.exercises: dict[str, tuple[Exercise, ExpectedCache]] = {}
         self.pools: OrderedDict[bytes, SymbolicPool] = OrderedDict()
         self.lock = threading.Lock()
-        from .batch import (
-            protected_paths,  # what a child must never see, on this machine
-        )
+        self.loading = threading.Lock()  # an exercise loads for seconds: notebooks of others go on
+        from .batch import protected_paths
 
+        # What a child must never see, on this machine: the grader, its caches, the worker's files.
         self.hide = protected_paths(self.cache, Path(worker.local_directory))
 
     @property
@@ -116,7 +116,7 @@ class _State:
                 sandbox.close()
 
     def exercise(self, worker: Worker, fingerprint: str) -> tuple[Exercise, ExpectedCache]:
-        with self.lock:
+        with self.loading:
             if fingerprint not in self.exercises:
                 pack = worker.plugins.get(PACK_PLUGIN + fingerprint)
                 if not isinstance(pack, ExercisePack):
@@ -254,7 +254,7 @@ def grade(fingerprint: str, student: str, file: str, meta: dict[str, Any], data:
                                     symbolic=state.symbolic(secret), orders=orders_from_json(orders))
     result = replace(result, meta=dict(result.meta, graded_by={"host": state.host, "address": worker.address,
                                                                "isolation": state.level}))
-    return Returned(result.cleaned(), started, time.time(), worker.address).to_text()
+    return Returned(result, started, time.time(), worker.address).to_text()
 
 
 def describe(dask_worker: Worker) -> dict[str, Any]:

@@ -150,7 +150,9 @@ class Remote:
 
     @property
     def where(self) -> str:
-        return f"a local cluster of {self.count}" if self.address == "local" else f"the Dask scheduler at {self.address}"
+        if self.address == "local":
+            return f"the local cluster of {self.count} worker(s)"
+        return f"the Dask scheduler at {self.address}"
 
     @property
     def level(self) -> str:
@@ -273,19 +275,17 @@ class Remote:
                                 f"no se pudo volver a leer el cuaderno para enviarlo al clúster ({exc})"))
                 return
             key = f"grade-{_slug(work.sub.student)}-{nonce}-{work.index}-{len(by_key)}"
+            trace = traces[work.index] = Trace(work.index, time.time())
             future = self.client.submit(
                 grade, self._fingerprints[work.folder], work.sub.student, work.sub.file, dict(work.sub.meta), data,
                 orders_to_json(work.orders), secret, self.preload, key=key, pure=False)
             flying[future] = work
             by_key[key] = work
-            traces[work.index] = Trace(work.index, time.time())
+            # Called as the result reaches this process, before this loop gets to it.
+            future.add_done_callback(lambda _, trace=trace: setattr(trace, "arrived", trace.arrived or time.time()))
 
-        while waiting or flying or ready:
-            now = time.monotonic()
-            if now - window_at > 2.0:  # two notebooks per worker thread: none waits for the next
-                window, window_at = max(2, 2 * sum(self._threads().values())), now
-            while waiting and len(flying) < window:
-                submit(waiting.popleft())
+        def note_starts() -> None:
+            """Count each notebook's starts; one started a third time was lost with two workers."""
             for kind, event in self._take_events(timeout=0.0):
                 work = by_key.get(str(event.get("key"))) if kind == "start" else None
                 if work is None:
@@ -298,6 +298,14 @@ class Remote:
                         flying.pop(future)
                         future.cancel()
                         fail(work, _twice(hosts[work.index][:STARTS_ALLOWED]))
+
+        while waiting or flying or ready:
+            now = time.monotonic()
+            if now - window_at > 2.0:  # two notebooks per worker thread: none waits for the next
+                window, window_at = max(2, 2 * sum(self._threads().values())), now
+            while waiting and len(flying) < window:
+                submit(waiting.popleft())
+            note_starts()
             while ready:
                 given += 1
                 yield ready.pop()
@@ -333,6 +341,7 @@ class Remote:
                     continue
                 else:
                     exc = future.exception()
+                    note_starts()  # where it ran, when its start was announced after its end
                     if isinstance(exc, KilledWorker):
                         if starts[work.index] < STARTS_ALLOWED:  # lost while waiting, not while graded: again
                             waiting.appendleft(work)
@@ -353,10 +362,10 @@ class Remote:
 
     def _returned(self, work: Work, text: str, trace: Trace) -> SubmissionResult:
         """A worker's answer as this batch's result: the identity is the one intake gave."""
-        arrived = time.time()
         returned = Returned.from_text(text)
-        trace.started, trace.ended, trace.arrived, trace.address = (returned.started, returned.ended, arrived,
-                                                                   returned.address)
+        trace.started, trace.ended, trace.address = returned.started, returned.ended, returned.address
+        trace.arrived = trace.arrived or time.time()
+        arrived = trace.arrived
         self.trace.append(trace)
         result = returned.result.with_identity(work.sub.student, work.sub.file)
         timings = dict(result.timings, worker=round(returned.ended - returned.started, 4),

@@ -52,8 +52,10 @@ class Returned:
     address: str
 
     def to_text(self) -> str:
+        # ASCII with escapes: a lone surrogate a student's code printed crosses intact, and is
+        # cleaned where every result is, as the grading process reads it (`from_dict`).
         return json.dumps({"result": self.result.to_dict(), "started": self.started, "ended": self.ended,
-                           "address": self.address}, separators=(",", ":"), ensure_ascii=False)
+                           "address": self.address}, separators=(",", ":"))
 
     @classmethod
     def from_text(cls, text: str) -> Returned:

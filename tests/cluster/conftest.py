@@ -148,4 +148,5 @@ def results(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def verdicts(sub: dict[str, Any]) -> list[tuple[str, str, str, float]]:
-    return [(task["id"], test["name"], test["status"], test["score"]) for task in sub["tasks"] for test in task["tests"]]
+    return [(task["id"], test["name"], test["status"], test["score"])
+            for task in sub["tasks"] for test in task["tests"]]

@@ -177,7 +177,8 @@ class _Killer(threading.Thread):
                 continue
             for address, keys in running.items():
                 for student, left in self.left.items():
-                    if left and any(k.startswith(f"grade-{student}-") for k in keys) and isinstance(pids.get(address), int):
+                    running_it = any(k.startswith(f"grade-{student}-") for k in keys)
+                    if left and running_it and isinstance(pids.get(address), int):
                         os.kill(pids[address], signal.SIGKILL)
                         self.left[student] -= 1
                         self.killed.append((student, address))
@@ -188,8 +189,8 @@ class _Killer(threading.Thread):
 def test_killed_workers_cost_a_retry_and_a_notebook_lost_twice_gets_an_error(dask_cluster: Cluster,
                                                                             tmp_path: Path) -> None:
     dask_cluster.wait_workers(2)
-    honest = {f"h{i}": sleepy(1.5, f"h{i}") for i in range(5)}
-    write_class(tmp_path / "subs", {**honest, "lost": sleepy(8, "lost")})
+    honest = {f"h{i}": sleepy(1.0, f"h{i}") for i in range(5)}
+    write_class(tmp_path / "subs", {**honest, "lost": sleepy(4, "lost")})
     killer = _Killer(dask_cluster, {"h1": 1, "lost": 2})
     killer.start()
     try:
@@ -212,7 +213,7 @@ def test_killed_workers_cost_a_retry_and_a_notebook_lost_twice_gets_an_error(das
 def test_the_grading_process_killed_mid_batch_resumes_with_what_is_missing(dask_cluster: Cluster,
                                                                           tmp_path: Path) -> None:
     dask_cluster.wait_workers(2)
-    write_class(tmp_path / "subs", {f"s{i}": sleepy(1.0, f"s{i}") for i in range(6)})
+    write_class(tmp_path / "subs", {f"s{i}": sleepy(0.6, f"s{i}") for i in range(6)})
     proc = start_cli(tmp_path / "subs", tmp_path / "out", "--cluster", dask_cluster.address)
     first = wait_lines(proc, 2)
     proc.send_signal(signal.SIGKILL)
@@ -267,7 +268,7 @@ def test_doctor_lists_each_worker(dask_cluster: Cluster) -> None:
 
 def test_the_scheduler_going_away_ends_the_batch_and_a_rerun_resumes(dask_cluster: Cluster, tmp_path: Path) -> None:
     dask_cluster.wait_workers(2)
-    write_class(tmp_path / "subs", {f"s{i}": sleepy(1.0, f"s{i}") for i in range(5)})
+    write_class(tmp_path / "subs", {f"s{i}": sleepy(0.6, f"s{i}") for i in range(5)})
     proc = start_cli(tmp_path / "subs", tmp_path / "out", "--cluster", dask_cluster.address)
     first = wait_lines(proc, 2)
     os.kill(dask_cluster.groups[0].pid, signal.SIGKILL)  # the scheduler
