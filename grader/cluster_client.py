@@ -188,7 +188,7 @@ class Remote:
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(self.address, timeout=CONNECT_SECONDS)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot read
             raise ClusterError(f"cannot reach {self.where}: {exc}") from None
         self.client.subscribe_topic(WORKER_TOPIC, lambda event: self._events.put(("worker", event[1])))
         self.client.subscribe_topic(START_TOPIC, lambda event: self._events.put(("start", event[1])))

@@ -32,7 +32,7 @@ def report(address: str) -> tuple[str, bool]:
             client = Client(cluster)
         else:
             client = Client(target, timeout=CONNECT_SECONDS)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {target}: {exc}") from None
     try:
         rows = client.run(describe, on_error="return")

@@ -262,8 +262,10 @@ def test_doctor_lists_each_worker(dask_cluster: Cluster) -> None:
     assert sorted(r.split()[0] for r in rows) == sorted(workers)
     import torch
 
+    cuda = "yes" if torch.cuda.is_available() else "no"
     for row in rows:
-        assert " full " in row and " 1/" in row and torch.__version__ in row and row.rstrip().endswith("no"), row
+        assert " full " in row and " 1/" in row and torch.__version__ in row, row
+        assert row.split(torch.__version__, 1)[1].split()[0].rstrip(":") == cuda, row
 
 
 def test_the_scheduler_going_away_ends_the_batch_and_a_rerun_resumes(dask_cluster: Cluster, tmp_path: Path) -> None:
