@@ -251,7 +251,7 @@ def _plan_test(exercise: Exercise, task: Task, test: Test, seed: int, cache: Exp
             for m in test.misconceptions)
         probe = Probe(id=f"{task.id}:{test.name}:{k}", kind=test.probe, name=task.target, args=tuple(case.args),
                       kwargs=dict(case.kwargs), source=test.script, forbid=task.forbid, timeout=test.timeout,
-                      capture=capture)
+                      capture=capture, public=test.public)
         call = case.call if case.call is not None else (task.target if test.probe == "variable" else None)
         planned.append(PlannedCase(probe, expected, case.label, call, misconceptions,
                                    printed if needs_printed else None))
@@ -267,7 +267,7 @@ def plan_plots(exercise: Exercise, task: Task, cache: ExpectedCache) -> tuple[Pl
         key = f"{exercise.id}@{exercise.version}/{task.id}/plot{k}"
         reference = cache.get(key, lambda fn=fn, c=plot.case: call_capturing(fn, c)[0]) if fn is not None else None
         probe = Probe(id=f"{task.id}:plot:{k}", kind=plot.probe, name=task.target, args=tuple(plot.case.args),
-                      kwargs=dict(plot.case.kwargs), source=plot.script, timeout=None)
+                      kwargs=dict(plot.case.kwargs), source=plot.script, timeout=None, public=True)
         plots.append(PlannedPlot(plot.kind, plot.title, probe, reference, to_plain(dict(plot.extra))))
     return tuple(plots)
 

@@ -274,7 +274,9 @@ def _execute(job_fd: int, channel: _Channel, plan: isolation.Plan, base: int) ->
     try:
         limits = Limits.from_json(header["limits"])
         isolation.apply_rlimits(limits, plan.level, base)
-        forbidden = Forbidden({str(name) for name in header.get("forbid", ())})
+        survey = header.get("forbid_survey")
+        forbidden = Forbidden({str(name) for name in header.get("forbid", ())},
+                              survey if isinstance(survey, dict) else None)
         forbidden.install()
         compat.apply(tuple(header.get("compat", ())))
         isolation.install_audit_hook(plan)

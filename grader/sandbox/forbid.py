@@ -31,8 +31,11 @@ _PLUMBING = frozenset({"empty", "zeros", "ones", "full", "alias", "view", "detac
 class Forbidden:
     """Wraps forbidden callables to record their use during the probe that forbids them."""
 
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, names: set[str], survey: dict[str, Any] | None = None) -> None:
         self.names = names
+        # What the supervisor found out once for these names (see `survey`): where each original
+        # is referenced and which operators it runs, so a child need not search or try.
+        self.survey = survey or {}
         self.active: frozenset[str] = frozenset()
         self.used: set[str] = set()
         self.originals: dict[int, str] = {}  # id of an original callable -> its forbidden name
@@ -56,7 +59,15 @@ class Forbidden:
                 setattr(owner, attr, wrapper)  # a module's function, or a class's method (Tensor.backward)
             except (AttributeError, TypeError):
                 pass
-            if dotted.split(".")[0] == "torch":
+            known = self.survey.get(dotted)
+            if isinstance(known, dict):
+                for op in known.get("ops", ()):
+                    self.ops.setdefault(str(op), []).append(dotted)
+                for module_name, name in known.get("refs", ()):
+                    namespace = getattr(sys.modules.get(module_name), "__dict__", None)
+                    if isinstance(namespace, dict) and namespace.get(name) is original:
+                        namespace[name] = wrapper
+            elif dotted.split(".")[0] == "torch":
                 self._learn_ops(dotted, original)
             else:
                 package = dotted.split(".")[0]
@@ -128,6 +139,38 @@ class Forbidden:
 
     def _wrap(self, dotted: str, original: Any) -> Any:
         return _Recorded(original, dotted, self)
+
+
+_SURVEYED: dict[str, Any] = {}
+
+
+def survey(names: set[str]) -> dict[str, Any]:
+    """In the supervisor (trusted, with the worker's imports): for each forbidden name it can
+    resolve, the operators it runs (PyTorch) and every module attribute that refers to it
+    (aliases), found once per worker. Names of packages not imported yet are left to the child."""
+    found: dict[str, Any] = {}
+    for dotted in sorted(names):
+        if dotted not in _SURVEYED:
+            owner, attr = _resolve(dotted)
+            if owner is None:
+                continue
+            original = getattr(owner, attr)
+            entry: dict[str, Any] = {"ops": [], "refs": []}
+            if dotted.split(".")[0] == "torch":
+                probe = Forbidden(set())
+                probe._learn_ops(dotted, original)
+                entry["ops"] = sorted(probe.ops)
+            else:
+                package = dotted.split(".")[0]
+                for name, module in list(sys.modules.items()):
+                    if name != package and not name.startswith(package + "."):
+                        continue
+                    namespace = getattr(module, "__dict__", None)
+                    if isinstance(namespace, dict):
+                        entry["refs"] += [[name, key] for key, value in list(namespace.items()) if value is original]
+            _SURVEYED[dotted] = entry
+        found[dotted] = _SURVEYED[dotted]
+    return found
 
 
 class _Recorded:

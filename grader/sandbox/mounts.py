@@ -120,6 +120,8 @@ def _mount_points(proc: str) -> list[str]:
 
 def _unescape(path: str) -> str:
     """mountinfo writes space, tab, newline and backslash as octal escapes."""
+    if "\\" not in path:
+        return path
     out, i = [], 0
     while i < len(path):
         if path[i] == "\\" and i + 4 <= len(path) and path[i + 1:i + 4].isdigit():
@@ -138,8 +140,14 @@ def _under(path: str, root: str) -> bool:
 def bind_readonly(source: str, target: str, proc: str = "/oldroot/proc") -> None:
     """`source` at `target`, with everything mounted below it, read-only."""
     mount(source, target, None, MS_BIND | MS_REC)
+    make_readonly((target,), proc)
+
+
+def make_readonly(targets: Iterable[str], proc: str = "/oldroot/proc") -> None:
+    """Every mount at or below one of `targets` read-only (one reading of the mount table)."""
+    targets = tuple(targets)
     for point in _mount_points(proc):
-        if _under(point, target):
+        if any(_under(point, target) for target in targets):
             try:
                 mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(point))
             except OSError as exc:
@@ -210,13 +218,15 @@ def build_root(layout: Layout, base: str = "/tmp") -> None:
     os.chdir("/")
     old, new = "/oldroot", "/newroot"
 
+    bound: list[str] = []  # made read-only together, once every bind is in place
     for name in SYSTEM_DIRS:
         source = old + "/" + name
         if os.path.islink(source):
             os.symlink(os.readlink(source), new + "/" + name)
         elif os.path.isdir(source):
             os.mkdir(new + "/" + name, 0o755)
-            bind_readonly(source, new + "/" + name)
+            mount(source, new + "/" + name, None, MS_BIND | MS_REC)
+            bound.append(new + "/" + name)
 
     size = max(layout.tmpfs_bytes, 1 << 20)
     os.mkdir(new + "/tmp")
@@ -231,7 +241,9 @@ def build_root(layout: Layout, base: str = "/tmp") -> None:
                 or not os.path.lexists(old + path):
             continue
         _make_target(new + path, old + path)
-        bind_readonly(old + path, new + path)
+        mount(old + path, new + path, None, MS_BIND | MS_REC)
+        bound.append(new + path)
+    make_readonly(bound)
     for path in layout.mask:
         target = new + path
         if not os.path.lexists(old + path) or not os.path.lexists(target):

@@ -49,6 +49,10 @@ class Probe:
     forbid: tuple[str, ...] = ()
     timeout: float | None = None
     capture: bool = False  # keep what the code prints during this probe (ProbeRun.printed)
+    # Its inputs are the student's to know already (a public test's, which the released checks
+    # hold; a picture's grid): it may reach the child before the probes ahead of it end. Any other
+    # probe's inputs reach the child only when every probe before it has ended.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,8 @@ def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[d
         blobs += kwargs_blobs
         probes.append({"id": probe.id, "kind": probe.kind, "name": probe.name, "args": args_tree,
                        "kwargs": kwargs_tree, "source": probe.source, "forbid": list(probe.forbid),
-                       "timeout": probe.timeout, "capture": probe.capture, "skip": probe.id in skip_probes})
+                       "timeout": probe.timeout, "capture": probe.capture, "public": probe.public,
+                       "skip": probe.id in skip_probes})
     header = {
         "cmd": "run",
         "cells": [{"index": i, "source": src, "skip": i in skip_cells} for i, src in job.cells],

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import cgroups, child, isolation
+from . import cgroups, child, forbid, isolation
 from .cgroups import Cgroup
 from .limits import Limits
 from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame, read_frame, write_frame
@@ -344,9 +344,10 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
     os.set_blocking(spare.w_job, False)
     outbox = _Outbox(spare.w_job)
     probes = _Probes(job)
-    forbid = sorted({name for p in probes.items for name in p.get("forbid", ())})
+    names = sorted({str(name) for p in probes.items for name in p.get("forbid", ())})
     outbox.put({"cmd": "run", "cells": job.header.get("cells", []), "seed": job.header.get("seed", 0),
-                "limits": job.header["limits"], "forbid": forbid, "compat": job.header.get("compat", [])})
+                "limits": job.header["limits"], "forbid": names, "forbid_survey": forbid.survey(set(names)),
+                "compat": job.header.get("compat", [])})
 
     selector = selectors.DefaultSelector()
     for fd in (r_res, r_out, r_err, pidfd):
@@ -376,17 +377,31 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
         except ProcessLookupError:
             pass
 
-    def next_probe() -> None:
+    queue: list[dict[str, Any]] = []  # probes handed to the child, in order, not yet ended
+
+    def advance() -> None:
+        """Hand over what may go now, and start the clock of the probe the child is on. A hidden
+        probe goes only when nothing is ahead of it; public ones (inputs the student holds anyway)
+        go at once, so they cost no wait."""
         nonlocal current, item_deadline, phase
-        if probes.next >= len(probes.items):
-            phase = "ending"
-            outbox.put({"cmd": "end"})
+        while probes.next < len(probes.items):
+            probe = probes.items[probes.next]
+            if not probe.get("public") and queue:
+                break
+            header, probe_blobs = probes.frame(probes.next)
+            probes.next += 1
+            outbox.put(header, probe_blobs)
+            queue.append(probe)
+            if not probe.get("public"):
+                break
+        if not queue:
+            current, item_deadline = None, float("inf")
+            if phase == "probes":
+                phase = "ending"
+                outbox.put({"cmd": "end"})
             return
-        probe = probes.items[probes.next]
-        header, probe_blobs = probes.frame(probes.next)
-        probes.next += 1
-        outbox.put(header, probe_blobs)
-        # The probe's clock starts when we hand it over, not when the child says it began.
+        # The probe's clock starts when the child can be on it, not when the child says it began.
+        probe = queue[0]
         current = {"kind": "probe", "id": probe.get("id")}
         events.append({"event": "probe_start", "id": probe.get("id"), "t": time.monotonic() - started})
         budget = float(probe.get("timeout") or limits.probe_seconds)
@@ -459,10 +474,10 @@ def supervise(job: Frame, spare: Spare, ctx: Context, parent: int | None = None)
                     current, item_deadline = None, float("inf")
                 elif event == "cells_done" and phase == "cells":
                     current, item_deadline, phase = None, float("inf"), "probes"
-                    next_probe()
+                    advance()
                 elif event == "probe_end":
-                    current, item_deadline = None, float("inf")
-                    next_probe()
+                    queue.pop(0)
+                    advance()
         if exited_at is None:
             now = time.monotonic()
             if now >= total_deadline:
