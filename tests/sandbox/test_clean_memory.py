@@ -93,3 +93,17 @@ def test_kernel_keyrings_are_out_of_reach(sandbox, call):
                              limits=LIMITS))
     assert ex.probes["r"].value == -1
     assert ex.probes["e"].value == 1  # EPERM: the filter, not a missing key
+
+
+def test_public_inputs_may_come_early_but_a_hidden_test_waits_its_turn(sandbox):
+    # Public probes (their inputs are in the student's checks file) are streamed; a hidden probe's
+    # input is handed over only when every probe before it has ended, public or not.
+    first, hidden, after = (f"{w}-{uuid.uuid4().hex}" for w in ("FIRST", "HIDDEN", "AFTER"))
+    cells = ((0, "import os\n" + SEARCH + "\ndef f(x):\n"
+                 f"    return [bool(look({pattern(first)!r})), bool(look({pattern(hidden)!r})), bool(look({pattern(after)!r}))]\n"),)
+    probes = (Probe("a", "call", "f", (first,), public=True), Probe("b", "call", "f", (hidden,)),
+              Probe("c", "call", "f", (after,), public=True))
+    ex = sandbox.execute(Job(cells=cells, probes=probes, limits=LIMITS))
+    assert ex.probes["a"].value == [True, False, False]
+    assert ex.probes["b"].value[1] is True and ex.probes["b"].value[2] is False
+    assert ex.probes["c"].value[2] is True
