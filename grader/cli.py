@@ -104,7 +104,7 @@ def _require_isolation(accepted: bool) -> None:
 def _cluster_ready(address: str, worker_isolation: str | None, accepted: bool) -> str:
     """With --cluster: the address is one Dask takes, Dask is installed, and the level workers
     must have (this machine's by default) is not basic unless that risk is accepted."""
-    from .cluster_client import missing, parse
+    from .cluster_address import missing, parse
 
     try:
         parse(address)

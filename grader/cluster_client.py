@@ -3,19 +3,19 @@
 `grader grade PATH --cluster ADDRESS` grades through Dask: `tcp://host:8786` (any address Dask
 takes) connects to a running scheduler; `local` or `local:N` starts a `LocalCluster` of N worker
 processes here. What stays here is the instructor's: intake, the gradebook (each result is
-committed by the batch as it arrives), similarity, reports and exports. Only this module and
-`grader.cluster` import Dask, and only when a cluster is asked for.
+committed by the batch as it arrives), similarity, reports and exports. Dask is imported inside
+the functions that need it, and only the `grader.cluster*` modules do, only when a cluster is
+asked for.
 
 Faults: a worker lost while it grades a notebook costs that notebook a new start elsewhere
 (Dask reschedules it); every start is announced by the worker, so a notebook whose grading was
 lost with two workers is given an error result naming that instead of a third try. A scheduler
-that cannot be reached for `LOST_SECONDS` ends the batch with a clear message; what was graded is
-in the gradebook already, and grading again sends only the rest.
+that goes away (its futures cancelled, or unreachable for `LOST_SECONDS`) ends the batch with a
+clear message; what was graded is in the gradebook already, and grading again sends only the rest.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import queue
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
+from .cluster_address import ClusterError, parse, quiet
 from .cluster_pack import pack_folder
 from .cluster_wire import (
     LEVELS,
@@ -49,47 +50,12 @@ from .notebook import StudentNotebook
 from .results import SubmissionResult
 from .submission import Submission
 
-INSTALL = 'pip install "grader[cluster]"'
 CONNECT_SECONDS = 20  # to reach a scheduler
 JOIN_SECONDS = 120.0  # for a first accepted worker, when none is there yet (a cluster still scaling up)
 EVENT_SECONDS = 10.0  # for the present workers' isolation, once their sandboxes are up
 LOST_SECONDS = 10.0  # a scheduler unreachable this long ends the batch
 POLL_SECONDS = 0.5
 STARTS_ALLOWED = 2  # a notebook whose grading was started this often and lost each time is not started again
-
-
-class ClusterError(GraderError):
-    """The cluster could not be used, or went away: what was graded is in the gradebook."""
-
-    exit_code = 3
-
-
-def missing() -> str | None:
-    """Why a cluster cannot be used here (Dask not installed), or None. Imports nothing."""
-    if importlib.util.find_spec("distributed") is None:
-        return f"grading on a cluster needs Dask, which is not installed here: {INSTALL}"
-    return None
-
-
-def parse(address: str) -> tuple[str, int]:
-    """`local[:N]` → ("local", N); a scheduler's address → (address, 0). Raises ValueError."""
-    text = address.strip()
-    local = re.fullmatch(r"local(?::(\d{1,4}))?", text)
-    if local is not None:
-        count = int(local.group(1)) if local.group(1) else _cores()
-        if count < 1:
-            raise ValueError(f"--cluster {text}: a local cluster needs at least one worker")
-        return "local", count
-    if re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", text) or re.fullmatch(r"[^\s:/]+:\d{1,5}", text):
-        return text, 0
-    raise ValueError(f"--cluster {address!r}: give a Dask scheduler's address (tcp://host:8786) or local[:N]")
-
-
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -418,13 +384,3 @@ def _twice(hosts: list[str]) -> Text:
 
 def _slug(student: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", student)[:60] or "_"
-
-
-def quiet() -> None:
-    """Dask's own log lines (a worker restarting, a task rescheduled) are the operator's, not the
-    instructor's: the batch says what matters in its own words."""
-    if os.environ.get("GRADER_DEBUG"):
-        return
-    for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.nanny",
-                 "distributed.worker", "distributed.core", "distributed.comm", "tornado"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cluster_client import ClusterError, parse
+from .cluster_address import ClusterError, parse, quiet
 from .cluster_wire import at_least
 
 
@@ -19,7 +19,7 @@ def report(address: str) -> tuple[str, bool]:
     from distributed import Client, LocalCluster
 
     from .cluster import describe
-    from .cluster_client import CONNECT_SECONDS, quiet
+    from .cluster_client import CONNECT_SECONDS
     from .sandbox.isolation import active_level
 
     quiet()

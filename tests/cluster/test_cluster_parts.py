@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.cluster_client import INSTALL, missing, parse
+from grader.cluster_address import INSTALL, missing, parse
 from grader.cluster_pack import pack_folder, unpack
 from grader.cluster_wire import Returned, at_least, orders_from_json, orders_to_json
 from grader.errors import ExerciseError
