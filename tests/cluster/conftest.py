@@ -87,8 +87,10 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("dask")
     scheduler_file = root / "scheduler.json"
     log = (root / "scheduler.log").open("wb")
+    # A test run killed before its teardown leaves nothing for long: an idle scheduler ends, and
+    # its workers with it (--death-timeout).
     scheduler = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", str(scheduler_file)],
+                                  "--scheduler-file", str(scheduler_file), "--idle-timeout", "120"],
                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=root)
     cluster = Cluster(root, "", f"WORKER-SECRET-{uuid.uuid4().hex}", [scheduler])
     try:
