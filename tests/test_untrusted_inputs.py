@@ -79,6 +79,46 @@ def hostile_notebooks() -> dict[str, bytes]:
         "-2+3.ipynb": dumped(SOLUTION),
         f"{LONG}_a.ipynb": dumped(SOLUTION),
         f"{LONG}_b.ipynb": dumped(sample("bruno_partly_wrong")),
+        **other_findings(),
+    }
+
+
+def _derivations_with(answers: dict[str, str], markdown: str | None = None) -> dict:
+    nb = json.loads(json.dumps(DERIVATIONS))
+    for cell in nb["cells"]:
+        if markdown is not None and "d_tanh" in cell["metadata"].get("tags", []):
+            cell["source"] = markdown
+    return with_cell(nb, "\n".join(f"{name} = {text!r}" for name, text in answers.items()))
+
+
+def _paragraphs(count: int) -> str:
+    import random
+
+    rng = random.Random(7)
+    words = [f"w{k}" for k in range(5000)]
+    return "\n\n".join(" ".join(rng.choice(words) for _ in range(16)) for _ in range(count))
+
+
+def other_findings() -> dict[str, bytes]:
+    """The rest of the ways a student's input went wrong before, in the same batch."""
+    exam = json.loads((ROOT / "exercises" / "exam" / "solution.ipynb").read_text(encoding="utf-8"))
+    exam["metadata"].setdefault("grader", {})["shuffle"] = {"q1": [0.0, 1.0, "x", [2]], "q2": list(range(10**4))}
+    forbidden = with_cell(SOLUTION, "import numpy._core.umath as um\nimport torch\n"
+                                    "def tanh(x):\n    return um.tanh(x)\n"
+                                    "def sigmoid(x):\n    return torch.from_numpy(np.asarray(x, dtype=float)).sigmoid().numpy()\n")
+    return {
+        # a formula search that was quadratic, and LaTeX whose parser was exponential
+        "regex_bomb.ipynb": dumped(_derivations_with({}, "\\[" * 200_000)),
+        "latex_bars.ipynb": dumped(_derivations_with({}, "$" + "|" * 24 + "x" + "|" * 24 + "$")),
+        # a wrong piecewise answer that agreed with ReLU' on the old fixed points; a hidden wrong answer
+        "piecewise.ipynb": dumped(_derivations_with({"d_relu": "Piecewise((0, x < 0), (1, x < 2.5), (7, True))",
+                                                     "grad_mse_l2": "-2*x*(y - w*x) + lam*w"})),
+        # one answer of 15 000 distinct paragraphs for the similarity step
+        "paragraphs.ipynb": dumped(with_cell(SOLUTION, _paragraphs(15_000), kind="markdown")),
+        # the same function under another name
+        "forbidden_alias.ipynb": dumped(forbidden),
+        # an exam whose option order the notebook claims, malformed
+        "exam_shuffle.ipynb": dumped(exam),
     }
 
 
@@ -215,6 +255,28 @@ def test_unwritable_text_is_graded_like_any_other(graded):
     assert subs["returns_surrogate"]["score"] < subs["returns_surrogate"]["max_score"]
     assert subs["markdown_surrogate"]["status"] == "graded" and subs["markdown_surrogate"]["exercise"] == "derivations"
     assert all(writable(text) for text in strings(json.loads((out / "results.json").read_text(encoding="utf-8"))))
+
+
+def test_every_other_finding_is_graded_as_what_it_is(graded):
+    _, _, _, out, _ = graded
+    subs = submissions(out)
+    text = json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+    def test(student: str, task: str) -> dict:
+        return next(t for t in subs[student]["tasks"] if t["id"] == task)
+
+    for name in ("regex_bomb", "latex_bars", "piecewise", "paragraphs", "forbidden_alias", "exam_shuffle"):
+        assert subs[name]["status"] == "graded", (name, subs[name].get("error"))
+    assert test("regex_bomb", "d_tanh")["score"] == 0 and test("latex_bars", "d_tanh")["score"] == 0
+    assert test("piecewise", "d_relu")["score"] == 0  # the breakpoint at 2.5 is found
+    hidden = test("piecewise", "grad_mse_l2")["tests"][0]
+    assert hidden["visibility"] != "source" and not any(ch.isdigit() for ch in hidden.get("message", ""))
+    alias = subs["forbidden_alias"]
+    assert test("forbidden_alias", "tanh")["score"] < test("forbidden_alias", "tanh")["max_score"]
+    assert test("forbidden_alias", "sigmoid")["score"] < test("forbidden_alias", "sigmoid")["max_score"]
+    assert alias["score"] < alias["max_score"]
+    assert "similarity" in text and len(json.dumps(text["similarity"])) < 200_000
+    assert "internal" not in (out / "grader.log").read_text(encoding="utf-8").lower()
 
 
 def test_file_names_that_spell_formulas_stay_text_in_grades_csv(graded):
