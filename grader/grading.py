@@ -20,8 +20,8 @@ from .keys import Orders
 from .instructor import Attribution, Context, after_note, attribute, student_note
 from .notebook import StudentNotebook, defined_names
 from .plan import ExpectedCache, PlannedTask, plan_exercise, student_seed
-from .results import CellIssue, SubmissionResult
 from .requirements import support_folder
+from .results import CellIssue, SubmissionResult
 from .sandbox import Execution, Job, Sandbox
 from .sandbox.codec import Opaque, TooBig
 from .symbolic.formula import MAX_ANSWER_CHARS, MAX_CELL_CHARS, first_formula

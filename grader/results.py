@@ -231,10 +231,10 @@ class SubmissionResult:
         if first is not None:
             data["first_error"] = {"cell": first.cell, "kind": first.kind, "message": first.message(lang),
                                    "traceback": first.traceback}
-        data["content_hash"] = self.content_hash
-        data["timings"] = self.timings
         if self.environment:
             data["environment"] = [e.export(lang) for e in self.environment]
+        data["content_hash"] = self.content_hash
+        data["timings"] = self.timings
         if self.meta:
             data["meta"] = self.meta
         return data

@@ -138,8 +138,8 @@ class ClassPage:
     flags: list[Flag]
     rows: list[Row]
     similar: SimilarSection | None = None
-    environment: list[EnvironmentProblem] = field(default_factory=list)  # problems of the grading environment
     notices: list[str] = field(default_factory=list)  # problems met at intake, for the instructor
+    environment: list[EnvironmentProblem] = field(default_factory=list)  # problems of the grading environment
 
 
 def _stats(scores: list[float], lang: str) -> dict[str, str]:
