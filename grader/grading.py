@@ -7,8 +7,7 @@ every kind of execution failure come back as a result with status "error" or fai
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np

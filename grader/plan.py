@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import sys
 import threading
 import zlib
@@ -25,7 +24,6 @@ from .checks import Check, Either
 from .exercise import UNSET, Case, Exercise, Task, Test
 from .i18n import Text
 from .sandbox import Probe
-from .sandbox import codec
 
 
 @dataclass(frozen=True)
