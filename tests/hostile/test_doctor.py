@@ -69,7 +69,7 @@ def test_grade_says_at_the_start_when_isolation_is_weaker_than_full(level, tmp_p
     env = {"GRADER_ISOLATION": level} if level else {"GRADER_ISOLATION": ""}
     command = ["grade", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1"]
     if level == "basic":
-        refused = CliRunner().invoke(main, command, env=env)
+        refused = CliRunner().invoke(main, command, env=dict(env, GRADER_ACCEPT_WEAK_ISOLATION=None))
         assert refused.exit_code == 2 and "refuses to run untrusted notebooks" in refused.output
         assert "user namespaces" in refused.output and "--accept-weak-isolation" in refused.output
         assert not (tmp_path / "out" / "results.json").exists()
