@@ -130,6 +130,13 @@ def support_names(exercise: Exercise) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
+def _template(exercise: Exercise) -> dict[str, list[str]]:
+    """Which cells are the instructor's, so a check tells their errors from the student's."""
+    from .instructor import template_for
+
+    return template_for(exercise).to_json()
+
+
 def bundle_json(exercise: Exercise, lang: str | None = None) -> dict[str, Any]:
     """The public tests as data; `lang`, when given, is the language the notebook was released in."""
     tasks = plan_exercise(exercise, student_seed(exercise.id, "check"), public_only=True)
@@ -166,7 +173,7 @@ def bundle_json(exercise: Exercise, lang: str | None = None) -> dict[str, Any]:
         "format": FORMAT, "version": VERSION,
         "exercise": {"id": exercise.id, "version": exercise.version, "title": exercise.title.to_json(),
                      "limits": exercise.limits.to_json(), "requires": list(exercise.requires),
-                     "files": support_names(exercise)},
+                     "files": support_names(exercise), "template": _template(exercise)},
         "tasks": out_tasks,
         "blobs": [base64.b64encode(b).decode("ascii") for b in store.blobs],
     }

@@ -35,6 +35,7 @@ from .errors import InputError
 from .exercise import Exercise
 from .grading import Submission, grade_planned
 from .i18n import t
+from .instructor import TEMPLATE_FILE, Template
 from .keys import Orders
 from .notebook import StudentNotebook, read_notebook
 from .plan import PlannedTask, plan_exercise, student_seed
@@ -104,10 +105,11 @@ def _support_beside(exercise: Exercise, notebook_path: Path, source: str) -> Ite
         data = json.loads(Path(source).read_text(encoding="utf-8")) if source.endswith(BUNDLE_SUFFIX) \
             else unpack(read_notebook(notebook_path).metadata.get("checks"), notebook_path)
         names = [n for n in data["exercise"].get("files", []) if isinstance(n, str) and _EXERCISE_FILE.fullmatch(n)]
+        template = data["exercise"].get("template")
     except (OSError, ValueError, KeyError, TypeError, InputError):
-        names = []
+        names, template = [], None
     present = [n for n in names if (notebook_path.parent / n).exists()]
-    if not present:
+    if not present and not isinstance(template, dict):
         yield exercise
         return
     with tempfile.TemporaryDirectory(prefix="grader-check-") as holder:
@@ -115,6 +117,8 @@ def _support_beside(exercise: Exercise, notebook_path: Path, source: str) -> Ite
         files.mkdir()
         for name in present:
             (files / name).symlink_to(notebook_path.parent.resolve() / name)
+        if isinstance(template, dict):  # which cells are the instructor's: their errors are not the student's
+            (Path(holder) / TEMPLATE_FILE).write_text(json.dumps(Template.from_json(template).to_json()))
         yield replace(exercise, path=holder)
 
 

@@ -140,6 +140,18 @@ class Template:
     strings: frozenset[str] = frozenset()  # string constants of the given cells (the paths they open)
     student_names: frozenset[str] = frozenset()  # names the solution regions bind: what students write
 
+    def to_json(self) -> dict[str, list[str]]:
+        """As data (what a release hands out anyway: keys of the given cells, their names, imports
+        and strings, the names students write), for checks that travel without solution.ipynb."""
+        return {name: sorted(getattr(self, name)) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_json(cls, data: object) -> Template:
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{name: frozenset(str(v) for v in data.get(name, ()) if isinstance(v, str))
+                      for name in cls.__dataclass_fields__ if isinstance(data.get(name, ()), list)})
+
 
 def _source(cell: dict[str, object]) -> str:
     src = cell.get("source", "")
@@ -195,24 +207,31 @@ def _solved_names(source: str) -> set[str]:
     return names
 
 
+TEMPLATE_FILE = "template.json"  # the template as data, where a check has no solution.ipynb
+
+
 def template_for(exercise: Exercise) -> Template:
-    """The exercise's template, read from its solution.ipynb (none: every cell is the student's)."""
-    path = Path(exercise.path) / "solution.ipynb" if exercise.path else None
-    try:
-        stat = path.stat() if path is not None else None
-    except OSError:
-        stat = None
-    if path is None or stat is None:
-        return Template()
-    return _template(path, stat.st_mtime_ns, stat.st_size)
+    """The exercise's template, read from its solution.ipynb, else from a template.json beside it
+    (a check from released checks), else none: every cell is the student's."""
+    folder = Path(exercise.path) if exercise.path else None
+    for name in ("solution.ipynb", TEMPLATE_FILE):
+        path = folder / name if folder is not None else None
+        try:
+            stat = path.stat() if path is not None else None
+        except OSError:
+            stat = None
+        if path is not None and stat is not None:
+            return _template(path, stat.st_mtime_ns, stat.st_size)
+    return Template()
 
 
 @lru_cache(maxsize=32)
 def _template(path: Path, mtime: int, size: int) -> Template:
     try:
-        return template_from(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return Template()
+    return Template.from_json(data) if path.name == TEMPLATE_FILE else template_from(data)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,9 @@ def test_release_ships_the_support_files_and_check_shows_them_to_the_notebook(tm
     passed = CliRunner().invoke(main, ["check", str(mine)], catch_exceptions=False)
     assert passed.exit_code == 0, passed.output
     assert "✗" not in passed.output and "public tests:" in passed.output
+    # The instructor's demo cell meant to raise (tagged raises-exception in solution.ipynb) is not
+    # the student's: the released checks say which cells are the instructor's.
+    assert "raised" not in passed.output and "!" not in passed.output, passed.output
     (released / "datasets" / "train_cats.h5").unlink()  # the data the student was given, lost
     lost = CliRunner().invoke(main, ["check", str(mine)], catch_exceptions=False)
     assert "train_cats.h5" in lost.output, lost.output
