@@ -182,12 +182,6 @@ def bundle_json(exercise: Exercise, lang: str | None = None) -> dict[str, Any]:
     return data
 
 
-def write_bundle(exercise: Exercise, path: Path) -> None:
-    from .files import write_atomic
-
-    write_atomic(path, json.dumps(bundle_json(exercise), ensure_ascii=False, separators=(",", ":")))
-
-
 def read_bundle(path: Path) -> tuple[Exercise, tuple[PlannedTask, ...]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

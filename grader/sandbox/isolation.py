@@ -502,24 +502,3 @@ def detect() -> str:
         if os.waitstatus_to_exitcode(status) == 0:
             return level
     return "basic"
-
-
-def describe(level: str, pid_namespace: bool | None = None, cgroup: bool | None = None) -> list[tuple[str, bool]]:
-    """Which protections a level gives, as (description, active) rows for `grader doctor`.
-    `pid_namespace` and `cgroup` say what was found on this machine (None: what the level allows)."""
-    full, ns = level == "full", level in ("full", "userns")
-    return [
-        ("separate process per notebook, forked from a warm worker", True),
-        ("limits per process on CPU time, memory, file size, open files; wall-time deadlines", True),
-        ("limit on processes and threads", True),
-        ("no network (own network namespace)", ns),
-        ("private /tmp and working directory (own mount namespace)", ns),
-        ("grader code, exercises, submissions, output and non-system folders hidden (masked mounts)", ns),
-        ("own process namespace: sees only its processes; all of them die with the notebook",
-         ns if pid_namespace is None else ns and pid_namespace),
-        ("unprivileged user of its own (cannot signal the grader or write its files)", full),
-        ("one memory and process budget for the notebook's whole process tree (control group)",
-         full if cgroup is None else full and cgroup),
-        ("audit hook: no network, no programs, no writes outside the working directory", True),
-        ("workers and children end when the grading process ends", True),
-    ]
