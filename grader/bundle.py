@@ -53,7 +53,7 @@ class _Blobs:
         tree, blobs = codec.encode(_wrap(value))
         offset = len(self.blobs)
         self.blobs += blobs
-        return _shift(tree, offset)
+        return codec.shift(tree, offset)
 
     def decode(self, tree: Any) -> Any:
         return _unwrap(codec.decode(tree, self.blobs))
@@ -85,16 +85,6 @@ def _unwrap(value: Any) -> Any:
     if isinstance(value, list):
         return [_unwrap(v) for v in value]
     return value
-
-
-def _shift(tree: Any, by: int) -> Any:
-    if isinstance(tree, list):
-        return [_shift(v, by) for v in tree]
-    if isinstance(tree, dict):
-        if "$nd" in tree:
-            return dict(tree, **{"$nd": tree["$nd"] + by})
-        return {k: _shift(v, by) for k, v in tree.items()}
-    return tree
 
 
 def _text(value: Text | None) -> Any:

@@ -25,7 +25,7 @@ class Store:
         tree, blobs = codec.encode(_mark(value))
         offset = len(self.blobs)
         self.blobs += blobs
-        return _shift(tree, offset)
+        return codec.shift(tree, offset)
 
     def get(self, tree: Any) -> Any:
         return _unmark(codec.decode(tree, self.blobs))
@@ -63,11 +63,3 @@ def _unmark(value: Any) -> Any:
     return value
 
 
-def _shift(tree: Any, by: int) -> Any:
-    if isinstance(tree, list):
-        return [_shift(v, by) for v in tree]
-    if isinstance(tree, dict):
-        if "$nd" in tree:
-            return dict(tree, **{"$nd": tree["$nd"] + by})
-        return {k: _shift(v, by) for k, v in tree.items()}
-    return tree

@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..sandbox import codec
-from ..sandbox.probes import call_probe as shared_call_probe
 from ..sandbox.limits import Limits
+from ..sandbox.probes import call_probe as shared_call_probe
+from ..sandbox.probes import seed_everything
 from ..sandbox.protocol import FrameBuffer, ProtocolError, encode_frame
 from ..sandbox.runner import ErrorInfo, Probe, ProbeRun, clean_text
 
@@ -102,16 +103,6 @@ def _shell() -> Any:
         return module.get_ipython()
     except Exception:
         return None
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed(seed % 2**32)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(seed)
 
 
 @dataclass

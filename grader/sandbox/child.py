@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 import linecache
 import os
-import random
 import signal
 import sys
 import time
@@ -21,8 +20,8 @@ from typing import Any, NoReturn
 
 from . import codec, compat, isolation, seccomp
 from .forbid import Forbidden
-from .probes import call_probe
 from .limits import Limits
+from .probes import call_probe, seed_everything
 from .protocol import encode_frame, read_frame
 
 # Bound before any student code runs, so a student rebinding these names changes nothing here.
@@ -88,13 +87,9 @@ def _disarm() -> None:
 
 
 def _seed(seed: int) -> None:
-    random.seed(seed)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed(seed % 2**32)
+    seed_everything(seed)
     torch = sys.modules.get("torch")
     if torch is not None:
-        torch.manual_seed(seed)
         torch.set_num_threads(1)
 
 

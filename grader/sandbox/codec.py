@@ -242,3 +242,16 @@ def _as_list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise CodecError("expected a list in value encoding")
     return value
+
+
+def shift(tree: Any, by: int) -> Any:
+    """An encoded tree whose array tags point `by` blobs further (trees packed into one list)."""
+    if by == 0:
+        return tree
+    if isinstance(tree, list):
+        return [shift(v, by) for v in tree]
+    if isinstance(tree, dict):
+        if "$nd" in tree:
+            return dict(tree, **{"$nd": tree["$nd"] + by})
+        return {k: shift(v, by) for k, v in tree.items()}
+    return tree

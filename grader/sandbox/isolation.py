@@ -33,6 +33,7 @@ from typing import Any, NoReturn
 
 from . import mounts
 from .limits import Limits
+from .mounts import _check, _lib
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -58,22 +59,6 @@ BLOCKED_PACKAGES = ("reference", "grader", "exercises", "templates")
 # library the worker loaded lives there; course material and sockets live in such places.
 SYSTEM_ROOTS = frozenset({"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp",
                           "usr"})
-
-_libc: Any = None
-
-
-def _lib() -> Any:
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    return _libc
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
 
 def _unshare(flags: int) -> None:
     _check(_lib().unshare(ctypes.c_int(flags)), "unshare")

@@ -196,9 +196,9 @@ def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[d
     for probe in job.probes:
         args_tree, args_blobs = codec.encode(tuple(probe.args))
         kwargs_tree, kwargs_blobs = codec.encode(dict(probe.kwargs))
-        args_tree = _offset(args_tree, len(blobs))
+        args_tree = codec.shift(args_tree, len(blobs))
         blobs += args_blobs
-        kwargs_tree = _offset(kwargs_tree, len(blobs))
+        kwargs_tree = codec.shift(kwargs_tree, len(blobs))
         blobs += kwargs_blobs
         probes.append({"id": probe.id, "kind": probe.kind, "name": probe.name, "args": args_tree,
                        "kwargs": kwargs_tree, "source": probe.source, "forbid": list(probe.forbid),
@@ -215,21 +215,6 @@ def _job_frame(job: Job, skip_cells: set[int], skip_probes: set[str]) -> tuple[d
     return header, blobs
 
 
-def _offset(tree: Any, by: int) -> Any:
-    if by == 0:
-        return tree
-    if isinstance(tree, list):
-        return [_offset(v, by) for v in tree]
-    if isinstance(tree, dict):
-        if "$nd" in tree:
-            return dict(tree, **{"$nd": tree["$nd"] + by})
-        return {k: _offset(v, by) for k, v in tree.items()}
-    return tree
-
-
-# What the worker's process may inherit of the grading process's environment: locale, threads,
-# where Python and shared libraries are found, which GPU. Nothing else (tokens, credentials,
-# the instructor's settings) ever exists in a worker, so no child can find it in its memory.
 WORKER_ENVIRONMENT = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHOME", "LD_LIBRARY_PATH",
                       "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "CUDA_PATH", "NVIDIA_VISIBLE_DEVICES", "GRADER_DEBUG")
 

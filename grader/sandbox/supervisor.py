@@ -26,7 +26,14 @@ from typing import Any
 from . import cgroups, child, forbid, isolation
 from .cgroups import Cgroup
 from .limits import Limits
-from .protocol import Frame, FrameBuffer, ProtocolError, encode_frame, read_frame, write_frame
+from .protocol import (
+    Frame,
+    FrameBuffer,
+    ProtocolError,
+    encode_frame,
+    read_frame,
+    write_frame,
+)
 
 PIPE_CHUNK = 1 << 16
 # What the child may say; anything else it writes on the channel is dropped here.
