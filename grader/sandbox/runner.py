@@ -416,6 +416,14 @@ class Sandbox:
                     continue
                 notes.append(f"the grading worker stopped twice while running this notebook ({exc})")
                 return _abandoned(job, skip_cells, skip_probes, attempt, wall, notes)
+            if _never_started(frame):
+                # The child ended before it could start the notebook (no student code had run):
+                # the sandbox's fault, not the student's. Once more, with a fresh child.
+                worker_deaths += 1
+                if worker_deaths < 2:
+                    continue
+                notes.append("the sandbox's process ended twice before the notebook could start "
+                             f"({_reason(frame.header.get('exit', {}))})")
             wall += float(frame.header.get("wall", 0.0))
             result = _collect(job, frame, skip_cells, skip_probes, attempt, wall, notes)
             culprit = _culprit(job, frame)
@@ -448,6 +456,13 @@ def _later_calls(probes: tuple[Probe, ...], ident: str) -> list[str]:
     if culprit.kind != "call":
         return []
     return [p.id for p in probes[ids.index(ident) + 1:] if p.kind == "call" and p.name == culprit.name]
+
+
+def _never_started(frame: Frame) -> bool:
+    """Whether the child ended without saying anything at all (not even that set-up failed)."""
+    events = frame.header.get("events")
+    return isinstance(events, list) and not any(isinstance(e, dict) and e.get("event") in ("ready", "setup_failed")
+                                                for e in events)
 
 
 def _culprit(job: Job, frame: Frame) -> tuple[str, Any, str] | None:

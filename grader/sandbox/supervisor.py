@@ -554,6 +554,11 @@ def serve(proto_in: int, proto_out: int, ctx: Context, zygote: Zygote, ready: di
         if command != "run":
             spare.discard()
             return 0
+        if not spare.alive():  # it ended while waiting (nothing of a student had run): another
+            setup = spare.setup or Setup()
+            spare.discard()
+            spare = Spare.fork(ctx, zygote)
+            spare.prepare(setup)
         if spare.setup is None:
             spare.prepare(Setup())
         try:

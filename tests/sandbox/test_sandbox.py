@@ -247,3 +247,35 @@ def test_a_probe_can_keep_what_the_code_prints_and_only_that_probe(sandbox):
     assert ex.probes["kept"].printed == "Cost after iteration 0: 0.500000\nCost after iteration 1: 0.250000\n"
     assert ex.probes["quiet"].printed == "" and ex.probes["quiet"].value == 3
     assert "Cost after" not in ex.stdout.text  # what probes print stays out of the notebook's output
+
+
+def test_a_child_lost_before_its_job_is_replaced_and_the_notebook_still_graded():
+    # A prepared child that ends while it waits (nothing of any student has run in it) is the
+    # sandbox's loss: the notebook is graded in a fresh child, never scored on an empty run.
+    import signal
+
+    from grader.sandbox import Sandbox
+
+    with Sandbox(workers=1, preload=("numpy",)) as pool:
+        first = run(pool, "x = 1", probes=[Probe("x", "variable", "x")])
+        assert first.probes["x"].value == 1
+        zygote = pool.facts["pid"]
+        time.sleep(0.5)  # the next child is forked as soon as the result is written
+        # The zygote's children: its supervisor (made at start) and the prepared child (youngest).
+        children = sorted((_stat(int(p))[1], int(p)) for p in os.listdir("/proc")
+                          if p.isdigit() and _stat(int(p))[0] == zygote)
+        assert len(children) == 2, children
+        os.kill(children[-1][1], signal.SIGKILL)
+        again = run(pool, "x = 2", probes=[Probe("x", "variable", "x")])
+    assert again.cells[0].status == "ok" and again.probes["x"].value == 2
+    assert again.notes == ()  # nothing for the student to hear of: no worker restarted, no error
+
+
+def _stat(pid: int) -> tuple[int, int]:
+    """(parent pid, start time) of a process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return -1, -1
