@@ -422,8 +422,10 @@ class Sandbox:
                 worker_deaths += 1
                 if worker_deaths < 2:
                     continue
-                notes.append("the sandbox's process ended twice before the notebook could start "
-                             f"({_reason(frame.header.get('exit', {}))})")
+                if not any(isinstance(e, dict) and e.get("event") == "setup_failed"
+                           for e in frame.header.get("events", [])):
+                    notes.append("the sandbox's process ended twice before the notebook could start "
+                                 f"({_reason(frame.header.get('exit', {}))})")
             wall += float(frame.header.get("wall", 0.0))
             result = _collect(job, frame, skip_cells, skip_probes, attempt, wall, notes)
             culprit = _culprit(job, frame)
@@ -459,10 +461,10 @@ def _later_calls(probes: tuple[Probe, ...], ident: str) -> list[str]:
 
 
 def _never_started(frame: Frame) -> bool:
-    """Whether the child ended without saying anything at all (not even that set-up failed)."""
+    """Whether the child ended before the notebook could start (it never said it was ready):
+    nothing of the student's had run, so the run is the sandbox's to repeat."""
     events = frame.header.get("events")
-    return isinstance(events, list) and not any(isinstance(e, dict) and e.get("event") in ("ready", "setup_failed")
-                                                for e in events)
+    return isinstance(events, list) and not any(isinstance(e, dict) and e.get("event") == "ready" for e in events)
 
 
 def _culprit(job: Job, frame: Frame) -> tuple[str, Any, str] | None:

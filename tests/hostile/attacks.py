@@ -307,6 +307,7 @@ def _(w: World) -> list[str]:
         "        continue",
         "    if b'grader' in cmd or b'pytest' in cmd:",
         "        victims += 1",
+        "        leak('sees_' + entry)  # no process of the grader is ever in a notebook's sight",
         "        attempt('kill' + entry, lambda: os.kill(int(entry), signal.SIGKILL))",
         "seen.append('victims=' + str(victims))",
     )
