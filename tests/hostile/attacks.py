@@ -35,7 +35,7 @@ class Attack:
     words: tuple[str, ...] = ()  # each must appear in what the student is told: results and report
     max_score: float = 0.0
     reports: bool = False  # the attack reports back through `step` ("end", never "LEAK")
-    full_only: bool = False  # only where children run as their own uid (the attack signals widely)
+    full_only: bool = False  # only at full isolation (own uid, one budget for the tree)
     stem: str = ""  # file name, when not h_<name>
     folder: str = ""  # sub-folder of the batch
     extra_files: tuple[tuple[str, Callable[[World], bytes]], ...] = field(default=())
@@ -154,31 +154,50 @@ def _(w: World) -> list[str]:
              "    return np.zeros_like(x)\n"), WRONG]
 
 
-@attack("memory_forked", "slow", reports=True)
-def _(w: World) -> list[str]:
-    # Six children of 720 MiB each: within every per-process limit, 4.2 GiB together. Those that
-    # got their memory leave a file; more than three would mean the tree had no common budget.
-    return reporting(
-        "import time",
+# Six children of 720 MiB each: within every per-process limit, 4.2 GiB together. Each holds its
+# block until a moment past a common deadline and says, by exiting with 0, that it had the block
+# before the deadline: every child that says so held its memory at that one instant. More than
+# three would mean the tree had no common budget (the kernel ends the others, whichever it picks).
+# Touching 4.2 GiB takes seconds on a busy machine, and the exercise's cells have 5 s each: the
+# first cell starts the children, the second counts them, 3.5 s each at most.
+TREE_HOG = (
+    "\n".join((
+        "import os, time",
+        "deadline = time.monotonic() + 5.5",
         "kids = []",
         "for i in range(6):",
         "    pid = os.fork()",
         "    if pid == 0:",
-        "        block = np.ones(90 * 2**20)",
-        "        open(f'got-{i}', 'w').close()",
-        "        time.sleep(3)",
-        "        os._exit(0)",
+        "        status = 1",
+        "        try:",
+        "            block = np.ones(90 * 2**20)",
+        "            status = int(time.monotonic() > deadline)",
+        "            time.sleep(max(0.0, deadline - time.monotonic()) + 0.3)",
+        "        finally:",
+        "            os._exit(status)",
         "    kids.append(pid)",
-        "until = time.monotonic() + 4",
-        "while kids and time.monotonic() < until:",
-        "    done, _ = os.waitpid(-1, os.WNOHANG)",
-        "    kids = [k for k in kids if k != done]",
-        "    time.sleep(0.05)",
-        "got = len([n for n in os.listdir('.') if n.startswith('got-')])",
-        "seen.append('allocated=' + str(got))",
-        "if got > 3:",
-        "    leak('memory_of_the_tree')",
-    )
+        "time.sleep(max(0.0, deadline - 2 - time.monotonic()))",
+    )),
+    "\n".join((
+        "import os, time",
+        "held = 0",
+        "while kids and time.monotonic() < deadline + 1:",
+        "    done, status = os.waitpid(-1, os.WNOHANG)",
+        "    if done:",
+        "        kids.remove(done)",
+        "        held += os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0",
+        "    else:",
+        "        time.sleep(0.02)",
+    )),
+)
+
+
+# Only full isolation gives the tree one budget (userns has per-process limits only, as doctor says).
+@attack("memory_forked", "slow", reports=True, full_only=True)
+def _(w: World) -> list[str]:
+    start, count = TREE_HOG
+    report = "seen.append('held=' + str(held))\nif held > 3:\n    leak('memory_of_the_tree')\nfinished.append(True)\n"
+    return ["import numpy as np", PRELUDE + start, count + "\n" + report, WRONG]
 
 
 # ---------------------------------------------------------------- runtime: processes, memory, output
