@@ -112,6 +112,7 @@ class Remote:
         self.trace: list[Trace] = []
         self._events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self._told: set[str] = set()
+        self._batch = ""  # names our installation of the sandbox plugin in the workers' events
         self._fingerprints: dict[Path, str] = {}
 
     @property
@@ -159,21 +160,12 @@ class Remote:
         self.client.subscribe_topic(WORKER_TOPIC, lambda event: self._events.put(("worker", event[1])))
         self.client.subscribe_topic(START_TOPIC, lambda event: self._events.put(("start", event[1])))
         present = set(self.client.scheduler_info(n_workers=-1)["workers"])
-        batch = secrets.token_hex(8)
-        self.client.register_plugin(GraderSandbox(self.preload, self.require, batch), name=SANDBOX_PLUGIN)
-        # Every present worker has answered; its event may have reached the scheduler before our
-        # subscription did, so the scheduler's record is read too.
-        for _, event in self.client.get_events(WORKER_TOPIC):
-            if isinstance(event, dict) and event.get("batch") == batch:
-                self._events.put(("worker", event))
-        until = time.monotonic() + EVENT_SECONDS
-        while not present <= set(self.workers) and time.monotonic() < until:
-            self._take_events(timeout=0.2)
+        self._batch = secrets.token_hex(8)
+        self.client.register_plugin(GraderSandbox(self.preload, self.require, self._batch), name=SANDBOX_PLUGIN)
+        self._wait_workers(lambda: present <= set(self.workers), EVENT_SECONDS)
         if not any(w.accepted for w in self.workers.values()):
             self.log(f"waiting for a worker of {self.where} that isolates at least at {self.require}")
-            until = time.monotonic() + JOIN_SECONDS
-            while not any(w.accepted for w in self.workers.values()) and time.monotonic() < until:
-                self._take_events(timeout=0.5)
+            self._wait_workers(lambda: any(w.accepted for w in self.workers.values()), JOIN_SECONDS)
         if not any(w.accepted for w in self.workers.values()):
             refused = "; ".join(f"{w.address} ({w.host}): {w.why}" for w in self.workers.values())
             raise ClusterError(f"no worker of {self.where} can grade: "
@@ -344,6 +336,27 @@ class Remote:
         except Exception:
             return {}
 
+    def _wait_workers(self, done: Callable[[], bool], seconds: float) -> None:
+        """Worker events until `done()` or `seconds` pass. A worker's event travels to the scheduler
+        apart from its answer to the installation and from our subscription, so it may reach the
+        scheduler before the subscription does: the scheduler's record is read again each second."""
+        until = time.monotonic() + seconds
+        reread = 0.0
+        while not done() and time.monotonic() < until:
+            if time.monotonic() >= reread:
+                self._reread_workers()
+                reread = time.monotonic() + 1.0
+            self._take_events(timeout=0.2)
+
+    def _reread_workers(self) -> None:
+        try:
+            record = self.client.get_events(WORKER_TOPIC)
+        except Exception:  # the scheduler unreachable for a moment: the wait goes on until its end
+            return
+        for _, event in record:
+            if isinstance(event, dict) and event.get("batch") == self._batch and event.get("address") not in self.workers:
+                self._events.put(("worker", event))
+
     def _take_events(self, timeout: float) -> list[tuple[str, dict[str, Any]]]:
         """The events that arrived; workers joining are noted (and refusals told) here."""
         taken = []
@@ -365,6 +378,8 @@ class Remote:
                          int(event.get("threads") or 1), bool(event.get("accepted")), str(event.get("why") or ""))
         worker.facts = {"unheld": isolation.unheld({"level": worker.level, "cgroup": event.get("cgroup"),
                                                     "seccomp": event.get("seccomp")})}
+        if self.workers.get(worker.address) == worker:  # read both from the record and as it came
+            return
         self.workers[worker.address] = worker
         line = (f"cluster worker {worker.address} on {worker.host}: isolation {worker.level}, "
                 f"{worker.threads} thread(s), " + ("accepted" if worker.accepted else f"refused: {worker.why}"))

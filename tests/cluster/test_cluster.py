@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -266,6 +267,34 @@ def test_doctor_lists_each_worker(dask_cluster: Cluster) -> None:
     for row in rows:
         assert " full " in row and " 1/" in row and torch.__version__ in row, row
         assert row.split(torch.__version__, 1)[1].split()[0].rstrip(":") == cuda, row
+
+
+def test_workers_are_found_when_their_events_outrun_the_subscription(dask_cluster: Cluster,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's event can reach the scheduler before the grading process's subscription does;
+    the scheduler's record is read again, so the workers are still found, and each told once."""
+    from distributed import Client
+
+    from grader.cluster_client import Remote
+
+    workers = dask_cluster.wait_workers(2)
+    # The subscription never delivers, and the first read of the record comes before the events.
+    monkeypatch.setattr(Client, "subscribe_topic", lambda self, topic, handler: None)
+    reads: list[str] = []
+    get_events = Client.get_events
+
+    def late(self: Client, topic: str | None = None) -> Any:
+        reads.append(str(topic))
+        return () if len(reads) == 1 else get_events(self, topic)
+
+    monkeypatch.setattr(Client, "get_events", late)
+    lines: list[str] = []
+    started = time.monotonic()
+    with Remote(dask_cluster.address, (), "full", lines.append) as remote:
+        assert sorted(remote.workers) == sorted(workers)
+        assert all(w.accepted for w in remote.workers.values())
+    assert time.monotonic() - started < 30  # found by reading the record, not after a long wait
+    assert sorted(line.split()[2] for line in lines if line.startswith("cluster worker")) == sorted(workers), lines
 
 
 def test_the_scheduler_going_away_ends_the_batch_and_a_rerun_resumes(dask_cluster: Cluster, tmp_path: Path) -> None:
