@@ -154,16 +154,17 @@ def _(w: World) -> list[str]:
              "    return np.zeros_like(x)\n"), WRONG]
 
 
-# Six children of 720 MiB each: within every per-process limit, 4.2 GiB together. Each holds its
-# block until a moment past a common deadline and says, by exiting with 0, that it had the block
-# before the deadline: every child that says so held its memory at that one instant. More than
-# three would mean the tree had no common budget (the kernel ends the others, whichever it picks).
-# Touching 4.2 GiB takes seconds on a busy machine, and the exercise's cells have 5 s each: the
-# first cell starts the children, the second counts them, 3.5 s each at most.
-TREE_HOG = (
-    "\n".join((
+def tree_hog(seconds: float) -> tuple[str, str]:
+    """Two cells: six children of 720 MiB each, within every per-process limit, 4.2 GiB together.
+    Each holds its block until a moment past a common deadline, `seconds` in, and says, by exiting
+    with 0, that it had the block before the deadline: every child that says so held its memory
+    at that one instant; `held` counts them. More than three would mean the tree had no common
+    budget (the kernel ends the others, whichever it picks). Touching 4.2 GiB takes seconds on a
+    busy machine: the first cell starts the children and waits until 2 s before the deadline, the
+    second counts them (3 s)."""
+    start = "\n".join((
         "import os, time",
-        "deadline = time.monotonic() + 5.5",
+        f"deadline = time.monotonic() + {seconds}",
         "kids = []",
         "for i in range(6):",
         "    pid = os.fork()",
@@ -177,8 +178,8 @@ TREE_HOG = (
         "            os._exit(status)",
         "    kids.append(pid)",
         "time.sleep(max(0.0, deadline - 2 - time.monotonic()))",
-    )),
-    "\n".join((
+    ))
+    count = "\n".join((
         "import os, time",
         "held = 0",
         "while kids and time.monotonic() < deadline + 1:",
@@ -188,14 +189,14 @@ TREE_HOG = (
         "        held += os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0",
         "    else:",
         "        time.sleep(0.02)",
-    )),
-)
+    ))
+    return start, count
 
 
 # Only full isolation gives the tree one budget (userns has per-process limits only, as doctor says).
 @attack("memory_forked", "slow", reports=True, full_only=True)
 def _(w: World) -> list[str]:
-    start, count = TREE_HOG
+    start, count = tree_hog(5.5)  # the exercise's cells have 5 s each
     report = "seen.append('held=' + str(held))\nif held > 3:\n    leak('memory_of_the_tree')\nfinished.append(True)\n"
     return ["import numpy as np", PRELUDE + start, count + "\n" + report, WRONG]
 

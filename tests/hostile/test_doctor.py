@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.sandbox import isolation
-from tests.conftest import make_notebook
+from tests.conftest import ROOT, make_notebook
 
-from .attacks import TREE_HOG
+from .attacks import tree_hog
 from .world import SOLUTION, grader_command
 
 LEVEL = isolation.detect()
@@ -105,14 +105,22 @@ def test_doctor_and_grade_hold_the_tree_budget_where_the_worker_may_not_lower_it
     assert any(line.startswith("  ✓ one memory and process budget") and "2.5 GiB" in line for line in lines), doctor.stdout
     assert "  ✗ the worker is the out-of-memory killer's last choice" in lines, doctor.stdout
     # The tree hog of the hostile catalogue: more than three of its six children holding their
-    # 720 MiB at one instant would mean the tree's budget did not hold.
+    # 720 MiB at one instant would mean the tree's budget did not hold. Graded against a copy of
+    # the exercise whose cells have 30 s, so that on a busy machine every child has had its try
+    # at the memory by the deadline.
+    exercise = tmp_path / "activations"
+    shutil.copytree(ROOT / "exercises" / "activations", exercise)
+    source = (exercise / "exercise.py").read_text()
+    limits = "limits=Limits(cell_seconds=5, notebook_seconds=30, probe_seconds=5)"
+    assert limits in source
+    (exercise / "exercise.py").write_text(source.replace(limits, "limits=Limits(cell_seconds=30, notebook_seconds=90, probe_seconds=5)"))
     subs = tmp_path / "subs"
     subs.mkdir()
-    start, count = TREE_HOG
+    start, count = tree_hog(12)
     cells = ["import numpy as np\n" + start, count + "\ndef step(x):\n    return np.full_like(x, held)\n"]
     (subs / "hog.ipynb").write_text(json.dumps(make_notebook(cells)))
-    run = subprocess.run([*prefix, *grader_command(), "grade", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run([*prefix, *grader_command(), "grade", str(subs), "--exercise", str(exercise),
+                          "--out", str(tmp_path / "out"), "--jobs", "1"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     result = json.loads((tmp_path / "out" / "results.json").read_text())["submissions"][0]
     step = next(t for t in result["tasks"] if t["id"] == "step")
