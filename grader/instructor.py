@@ -42,10 +42,12 @@ from .environment import (
     student_note,
 )
 from .exercise import Exercise
+from .notebook import defined_names
 from .requirements import SupportFiles, support_files
 from .results import EnvironmentIssue
 from .sandbox import ErrorInfo, Execution
 from .sandbox.magics import neutralise
+from .static import parse_cell
 
 __all__ = ["RAISES", "Attribution", "Context", "Template", "after_note", "attribute", "cell_key", "student_note",
            "template_for", "template_from"]
@@ -64,7 +66,7 @@ def cell_key(source: str) -> str:
     """The code of a cell with comments and layout left out: its syntax tree when it parses."""
     if len(source) > MAX_GIVEN_CHARS:
         return "long:" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-    tree = _parse(source)
+    tree = parse_cell(source)
     if tree is not None:
         text = ast.dump(tree, annotate_fields=False)
     else:
@@ -72,48 +74,15 @@ def cell_key(source: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _parse(source: str) -> ast.Module | None:
-    """A cell's syntax tree, read-only: a short cell's is kept for the next question about it."""
-    return _parse_kept(source) if len(source) <= MAX_GIVEN_CHARS else _parse_once(source)
-
-
-def _parse_once(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-_parse_kept = lru_cache(maxsize=128)(_parse_once)
-
-
-def bound_names(source: str) -> set[str]:
-    """Names a cell binds at its top level (definitions, assignments, imports, loop targets)."""
-    tree = _parse(source)
-    if tree is None:
-        return set()
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
-        else:
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-                    names.add(sub.id)
-    return names
-
-
 def loaded_names(source: str) -> set[str]:
-    tree = _parse(source)
+    tree = parse_cell(source)
     if tree is None:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _imports(source: str) -> set[str]:
-    tree = _parse(source)
+    tree = parse_cell(source)
     found: set[str] = set()
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Import):
@@ -124,7 +93,7 @@ def _imports(source: str) -> set[str]:
 
 
 def _strings(source: str) -> set[str]:
-    tree = _parse(source)
+    tree = parse_cell(source)
     return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
             and 0 < len(n.value) < 300} if tree is not None else set()
 
@@ -170,7 +139,7 @@ def template_from(notebook: dict[str, object]) -> Template:
         tags = metadata.get("tags") if isinstance(metadata.get("tags"), list) else []  # type: ignore[union-attr]
         source = neutralise(_source(cell)).source
         if "solution" in tags:
-            student |= bound_names(source)
+            student |= defined_names(source)
             continue
         if _SOLUTION.search(source):
             student |= _solved_names(source)
@@ -179,7 +148,7 @@ def template_from(notebook: dict[str, object]) -> Template:
         given.add(key)
         if RAISES in tags:
             may_raise.add(key)
-        defines |= bound_names(source)
+        defines |= defined_names(source)
         imports |= _imports(source)
         strings |= _strings(source)
     return Template(frozenset(given), frozenset(may_raise), frozenset(defines), frozenset(imports),
@@ -196,14 +165,14 @@ def _solved_names(source: str) -> set[str]:
         elif start is not None and _END.match(line):
             regions.append((start, number))
             start = None
-    tree = _parse(source)
+    tree = parse_cell(source)
     if tree is None:
         return set()
     names: set[str] = set()
     for node in tree.body:
         end = node.end_lineno or node.lineno
         if any(node.lineno <= last and first <= end for first, last in regions):
-            names |= bound_names(ast.unparse(node))
+            names |= defined_names(ast.unparse(node))
     return names
 
 
@@ -281,7 +250,7 @@ def attribute(cells: Iterable[tuple[int, str]], execution: Execution, context: C
 
 def _attribute(sources: dict[int, str], failures: list[int], execution: Execution, context: Context,
                given: set[int]) -> Attribution:
-    bound = {i: bound_names(src) for i, src in sources.items()}
+    bound = {i: defined_names(src) for i, src in sources.items()}
     mine = set().union(*(bound[i] for i in sources if i not in given)) - context.template.defines
     student_names = context.template.student_names | context.targets | mine
     everywhere = set().union(*bound.values())
@@ -326,7 +295,7 @@ def _follows(error: ErrorInfo, failed: list[int], sources: dict[int, str], provi
         return None
     name = match.group(1)
     for index in reversed(failed):
-        if name in bound_names(sources[index]):
+        if name in defined_names(sources[index]):
             return index
     if name not in student_names and (name in provided or name not in bound):
         return failed[-1]

@@ -170,25 +170,34 @@ def checks_payload(source: str) -> str | None:
 
 
 def defined_names(source: str) -> set[str]:
-    """Top-level names a cell binds (def, class, assignment, import): for 'defined in cell N'."""
-    from .static import _parse
+    """Names a cell binds in the notebook's namespace: definitions, assignments (loop, `with`,
+    `except` and walrus targets too) and imports, also inside `if`, `for`, `try`, `with` at the top
+    level; never the names local to a function, class or comprehension."""
+    from .static import parse_cell
 
-    tree = _parse(source)
+    tree = parse_cell(source)
     if tree is None:
         return set()
     names: set[str] = set()
-    for node in tree.body:
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for sub in ast.walk(target):
-                    if isinstance(sub, ast.Name):
-                        names.add(sub.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add((alias.asname or alias.name).split(".")[0])
+            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler):
+            if node.name:
+                names.add(node.name)
+            stack.extend(node.body)
+        elif isinstance(node, ast.comprehension):  # its target is the comprehension's own
+            stack.append(node.iter)
+            stack.extend(node.ifs)
+        elif not isinstance(node, ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
     return names
 
 

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 
 
 @functools.lru_cache(maxsize=1024)
-def _parse(source: str) -> ast.Module | None:
-    """A cell's syntax tree, parsed once however many tasks ask (trees are only read here)."""
+def parse_cell(source: str) -> ast.Module | None:
+    """A cell's syntax tree, or None where it does not parse; parsed once however many ask (the
+    trees are shared: only read them)."""
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -26,7 +27,7 @@ def _parse(source: str) -> ast.Module | None:
 @functools.lru_cache(maxsize=64)
 def _analyse(sources: tuple[str, ...]) -> tuple[list[ast.Module], dict[str, str], dict[str, ast.AST], frozenset[str]]:
     """Trees, import aliases, module-level functions and the names of methods the notebook defines."""
-    trees = [t for t in (_parse(s) for s in sources) if t is not None]
+    trees = [t for t in (parse_cell(s) for s in sources) if t is not None]
     own_methods = frozenset(node.name for tree in trees for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
                             for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
     return trees, _aliases(trees), _functions(trees), own_methods
@@ -49,7 +50,8 @@ def _aliases(trees: list[ast.Module]) -> dict[str, str]:
     return names
 
 
-def _dotted(node: ast.AST) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -92,7 +94,7 @@ def forbidden_uses(sources: Iterable[str], target: str, forbid: Iterable[str]) -
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
                 pending.append(node.func.id)
             if isinstance(node, (ast.Attribute, ast.Name)):
-                dotted = _dotted(node)
+                dotted = dotted_name(node)
                 if dotted is None:
                     continue
                 head, _, rest = dotted.partition(".")

@@ -58,6 +58,15 @@ def test_defined_and_imported_names():
     assert imported_modules([src, "import matplotlib.pyplot as plt", "def g(:"]) == {"numpy", "torch", "matplotlib"}
 
 
+def test_defined_names_follow_the_top_level_into_blocks_but_not_into_scopes():
+    src = ("for i, j in []:\n    pass\nwith open('f') as fh:\n    pass\nif True:\n    def step(x):\n"
+           "        inner = 1\n        return x\ntry:\n    import torch\nexcept ImportError as err:\n"
+           "    torch = None\nsquares = [q * q for q in range(3)]\nf = lambda w: w\nif (n := 10):\n    pass\n"
+           "class K:\n    attr = 1\nfrom os import *\n")
+    assert defined_names(src) == {"i", "j", "fh", "step", "torch", "err", "squares", "f", "n", "K"}
+    assert defined_names("def g(:") == set()
+
+
 @pytest.mark.parametrize("cells, found", [
     (["import torch\ndef sigmoid(x):\n    return torch.sigmoid(x)"], ["torch.sigmoid"]),
     (["import torch as T\ndef sigmoid(x):\n    return T.sigmoid(x)"], ["torch.sigmoid"]),

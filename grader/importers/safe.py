@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..sandbox.codec import TensorArray
+from ..static import dotted_name
 from . import torchlike
 from .compare import Approx, output_matches, plain_printed
 from .guards import MAX_ELEMENTS, guard_arrays, guard_broadcast
@@ -152,16 +153,6 @@ def evaluate(source: str, env: Mapping[str, Any]) -> Any:
     return _Evaluator(env).eval(_parse(source))
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return ".".join([node.id, *reversed(parts)])
-    return None
-
-
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
@@ -229,7 +220,7 @@ class _Evaluator:
         return resolve(node.id)
 
     def _Attribute(self, node: ast.Attribute) -> Any:
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted is not None and dotted.split(".")[0] not in self.env:
             return resolve(dotted)
         value = self.eval(node.value)
@@ -243,7 +234,7 @@ class _Evaluator:
         args = [self.eval(a) for a in node.args]
         kwargs = {k.arg: self.eval(k.value) for k in node.keywords if k.arg is not None}
         func = node.func
-        dotted = _dotted(func)
+        dotted = dotted_name(func)
         if isinstance(func, ast.Attribute) and (dotted is None or dotted.split(".")[0] in self.env):
             receiver = self.eval(func.value)
             if isinstance(receiver, TensorArray) and func.attr in torchlike.METHODS:

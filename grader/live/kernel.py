@@ -18,7 +18,8 @@ from typing import Any
 from ..notebook import StudentNotebook
 
 
-def _shell() -> Any:
+def running_shell() -> Any:
+    """The running IPython shell, or None (a plain console, or IPython not imported)."""
     module = sys.modules.get("IPython")
     if module is None:
         return None
@@ -30,7 +31,7 @@ def _shell() -> Any:
 
 def namespace() -> dict[str, Any]:
     """The student's globals: IPython's user namespace, or `__main__`'s in a plain Python console."""
-    shell = _shell()
+    shell = running_shell()
     user_ns = getattr(shell, "user_ns", None)
     if isinstance(user_ns, dict):
         return user_ns

@@ -36,9 +36,10 @@ from typing import Any, NoReturn
 from ..sandbox import codec
 from ..sandbox.limits import Limits
 from ..sandbox.probes import call_probe as shared_call_probe
-from ..sandbox.probes import seed_everything
+from ..sandbox.probes import read_printed, seed_everything
 from ..sandbox.protocol import FrameBuffer, ProtocolError, encode_frame
 from ..sandbox.runner import ErrorInfo, Probe, ProbeRun, clean_text
+from .kernel import running_shell
 
 CAN_FORK = hasattr(os, "fork") and sys.platform != "win32"
 PRINTED_LIMIT = 64 * 1024
@@ -61,7 +62,7 @@ def call_probe(probe: Probe, namespace: dict[str, Any]) -> tuple[str, Any]:
 
 def _cell_name(filename: str) -> str:
     """"Cell In[5]" for a kernel's cell file, as IPython writes it; the file name otherwise."""
-    shell = _shell()
+    shell = running_shell()
     namer = getattr(getattr(shell, "compile", None), "format_code_name", None)
     if namer is not None:
         try:
@@ -93,16 +94,6 @@ def error_info(exc: BaseException) -> dict[str, Any]:
     text = "".join(lines)
     text = text if len(text) < 8000 else text[:3000] + "\n…\n" + text[-3000:]
     return {"type": type(exc).__name__[:100], "message": message[:2000], "traceback": text}
-
-
-def _shell() -> Any:
-    module = sys.modules.get("IPython")
-    if module is None:
-        return None
-    try:
-        return module.get_ipython()
-    except Exception:
-        return None
 
 
 @dataclass
@@ -388,7 +379,7 @@ def _child(probe: Probe, namespace: dict[str, Any], limits: Limits, seed: int, f
         header.update(status="error", value=None, error=error_info(exc))
         blobs = []
     try:
-        header["printed"] = _read_printed(printed_fd)
+        header["printed"] = read_printed(printed_fd, PRINTED_LIMIT)
         data = memoryview(encode_frame(header, blobs))
         while data:
             data = data[os.write(write_fd, data):]
@@ -419,7 +410,7 @@ def _quiet_kernel(capture: bool) -> int:
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
     sys.displayhook = lambda value: None
     builtins.display = lambda *args, **kwargs: None  # type: ignore[attr-defined]
-    shell = _shell()
+    shell = running_shell()
     publisher = getattr(shell, "display_pub", None)
     if publisher is not None:
         try:
@@ -427,21 +418,6 @@ def _quiet_kernel(capture: bool) -> int:
         except Exception:
             pass
     return printed
-
-
-def _read_printed(fd: int) -> str:
-    if fd < 0:
-        return ""
-    try:
-        sys.stdout.flush()
-    except BaseException:
-        pass
-    try:
-        os.lseek(fd, 0, os.SEEK_SET)
-        data = os.read(fd, PRINTED_LIMIT)
-    except OSError:
-        data = b""
-    return data.decode("utf-8", "replace")
 
 
 def _apply_limits(limits: Limits, processes: int) -> None:

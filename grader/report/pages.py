@@ -25,7 +25,8 @@ def report_name(student: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The templates' Jinja2 settings, shared by the reports and the marking server's pages."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(bundle_dir("templates"))),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -36,7 +37,7 @@ def _environment() -> jinja2.Environment:
 
 def render_student(result: SubmissionResult, title: Text, lang: str) -> str:
     page = student_page(result, title, lang)
-    return _environment().get_template("report.html.j2").render(ui=UI[lang], lang=lang, page=page)
+    return environment().get_template("report.html.j2").render(ui=UI[lang], lang=lang, page=page)
 
 
 def render_index(results: list[SubmissionResult], title: str, lang: str, links: dict[str, str],
@@ -46,4 +47,4 @@ def render_index(results: list[SubmissionResult], title: str, lang: str, links: 
     `notices` what intake set aside or could not decide (refused zip members, ambiguous roster rows)."""
     page = class_page(results, title, lang, links, similar)
     page.notices = list(notices)
-    return _environment().get_template("index.html.j2").render(ui=UI[lang], lang=lang, page=page)
+    return environment().get_template("index.html.j2").render(ui=UI[lang], lang=lang, page=page)

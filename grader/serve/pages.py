@@ -11,23 +11,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jinja2
-from markupsafe import Markup
-
-from ..library import bundle_dir
 from ..manual import Entry
+from ..report.pages import environment
 from ..report.ui import UI, number
 from .words import WORDS
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(bundle_dir("templates"))),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters["num"] = number
-    env.filters["svg"] = Markup  # SVG this package wrote itself (plots and the histogram)
-    return env
 
 
 def render(name: str, **context: Any) -> str:
