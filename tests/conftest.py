@@ -45,3 +45,20 @@ def write_notebook(path: Path, cells: list[str], exercise: str | None = "activat
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(make_notebook(cells, exercise)), encoding="utf-8")
     return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium through Playwright (never a browser a tool downloads)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install it with scripts/browser (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright's Python package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -16,9 +16,6 @@ from grader.report import UI, render_index, render_student, report_name
 from ..conftest import ROOT
 from .samples import SIMILAR, sample_class
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts" / "report"
 DESKTOP = {"width": 1100, "height": 900}
 PHONE = {"width": 375, "height": 740}
@@ -40,17 +37,6 @@ def site(tmp_path_factory) -> Path:
         (root / lang / "index.html").write_text(render_index(results, "Neural networks, lab 2", lang, links, SIMILAR),
                                                 "utf-8")
     return root
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install it with scripts/browser (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright's Python package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:

@@ -148,22 +148,7 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "serve"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """The system Chromium through Playwright (never a browser a tool downloads)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install it with scripts/browser (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright's Python package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Marker:
